@@ -1,0 +1,86 @@
+# fbw - the First Block Cache workbench.
+#
+#   make deps                  install the Debian packages fbw needs (as root), or say what is missing
+#   make                       build ./fbw
+#   make test                  build and run every test (unit, reference, end-to-end)
+#   make asan                  build ./fbw-asan and the tests with ASan/UBSan, and run the tests
+#   make bench                 print the engine's performance figures
+#   make LIBTORCH=<prefix>     build against another libtorch (e.g. a PyTorch install's torch/ dir, for CUDA)
+
+LIBTORCH ?= /usr
+CC       ?= gcc
+CXX      ?= g++
+BUILD    ?= build
+BIN      ?= fbw
+
+# Debian puts libtorch's libraries under lib/<triplet>; a PyTorch install puts them in lib/.
+TORCH_LIBDIR := $(firstword $(wildcard $(LIBTORCH)/lib/libtorch.so $(LIBTORCH)/lib/x86_64-linux-gnu/libtorch.so))
+TORCH_LIBDIR := $(if $(TORCH_LIBDIR),$(patsubst %/,%,$(dir $(TORCH_LIBDIR))),$(LIBTORCH)/lib)
+# (-isystem /usr/include would break the C++ headers' include_next, so /usr is left implicit.)
+TORCH_INC    := $(if $(filter /usr /usr/,$(LIBTORCH)),,-isystem $(LIBTORCH)/include) \
+                -isystem $(LIBTORCH)/include/torch/csrc/api/include
+TORCH_CUDA   := $(if $(wildcard $(TORCH_LIBDIR)/libtorch_cuda.so),-ltorch_cuda -lc10_cuda,)
+TORCH_LIBS   := -L$(TORCH_LIBDIR) -Wl,-rpath,$(TORCH_LIBDIR) -Wl,--no-as-needed \
+                -ltorch -ltorch_cpu -lc10 $(TORCH_CUDA) -Wl,--as-needed
+
+WARN     := -Wall -Wextra -Werror
+OPT      ?= -O2 -g
+SAN      ?=
+CFLAGS   := -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -I. $(SAN) -MMD -MP
+CXXFLAGS := -std=c++17 $(OPT) $(WARN) -Wno-unused-parameter -I. $(TORCH_INC) $(SAN) -MMD -MP
+LDLIBS   := $(TORCH_LIBS) -ljansson -lpng -lz -lm -lpthread -lstdc++
+TEST_LDLIBS := -lcmocka
+
+# Every .c in a library layer is part of libfbw; cli/ holds the binary's entry points.
+LIB_SRC  := $(sort $(wildcard util/*.c core/*.c bench/*.c db/*.c plots/*.c tui/*.c))
+SHIM_SRC := core/shim/tensor_torch.cpp
+CLI_SRC  := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/*/*_test.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(SHIM_SRC:%.cpp=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
+TEST_SUPPORT := $(BUILD)/tests/support.o
+
+.PHONY: all deps test test-unit test-e2e asan bench clean check-layers
+all: $(BIN)
+
+$(BIN): $(BUILD)/libfbw.a $(CLI_OBJ)
+	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(BUILD)/libfbw.a $(LDLIBS)
+
+$(BUILD)/libfbw.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libfbw.a $(TEST_SUPPORT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(TEST_SUPPORT) $(BUILD)/libfbw.a $(LDLIBS) $(TEST_LDLIBS)
+
+deps:
+	@tools/deps.sh
+
+test: $(BIN) $(TEST_BIN) check-layers
+	@FBW=./$(BIN) tools/run-tests.sh $(TEST_BIN)
+
+check-layers:
+	@tools/check-layers.sh
+
+asan:
+	$(MAKE) BUILD=build-asan BIN=fbw-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
+
+bench: fbw
+	./fbw bench
+
+clean:
+	rm -rf build build-asan fbw fbw-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,115 @@
+/*
+ * cli.c - strict flag-value parsers and the error printers (see cli.h).
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+
+static int
+cli_bad(const char *flag, const char *text, const char *why)
+{
+    fprintf(stderr, "fbw: invalid value '%s' for %s: %s\n", text, flag, why);
+    return -1;
+}
+
+int
+cli_double(const char *flag, const char *text, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
+        return cli_bad(flag, text, "expected a number");
+    if (v < lo || v > hi) {
+        char why[96];
+        snprintf(why, sizeof why, "expected a number in [%g, %g]", lo, hi);
+        return cli_bad(flag, text, why);
+    }
+    *out = v;
+    return 0;
+}
+
+int
+cli_int(const char *flag, const char *text, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || errno == ERANGE)
+        return cli_bad(flag, text, "expected an integer");
+    if (v < lo || v > hi) {
+        char why[96];
+        snprintf(why, sizeof why, "expected an integer in [%ld, %ld]", lo, hi);
+        return cli_bad(flag, text, why);
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int
+cli_u64(const char *flag, const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (text[0] == '-')
+        return cli_bad(flag, text, "expected a non-negative integer");
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end == text || *end != '\0' || errno == ERANGE)
+        return cli_bad(flag, text, "expected a non-negative 64-bit integer");
+    *out = v;
+    return 0;
+}
+
+int
+cli_device(const char *flag, const char *text, enum tensor_device *out)
+{
+    if (strcmp(text, "cpu") == 0) {
+        *out = TENSOR_CPU;
+        return 0;
+    }
+    if (strcmp(text, "cuda") == 0) {
+        if (!tensor_cuda_available())
+            return cli_bad(flag, text, "no CUDA device (fbw was built against a libtorch "
+                           "without CUDA, or no GPU is visible)");
+        *out = TENSOR_CUDA;
+        return 0;
+    }
+    return cli_bad(flag, text, "expected cpu or cuda");
+}
+
+int
+cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "fbw %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s", usage);
+    return EXIT_USAGE;
+}
+
+int
+cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "fbw: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_RUNTIME;
+}
+
+void
+cli_set_threads(struct app *app, int threads)
+{
+    app->threads = tensor_threads(threads);
+}

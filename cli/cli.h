@@ -1,0 +1,69 @@
+/*
+ * cli.h - what the subcommands share: the app context, the command table
+ * entry, and strict parsers for flag values.
+ *
+ * Each subcommand is `int cmd_<name>(int argc, char **argv, struct app *)`
+ * returning an exit code (util/err.h).  Usage errors print the short usage
+ * to stderr and return EXIT_USAGE; --help prints to stdout and returns 0.
+ */
+#ifndef FBW_CLI_CLI_H
+#define FBW_CLI_CLI_H
+
+#include <stdint.h>
+
+#include "core/shim/tensor.h"
+
+struct app {
+    const char *argv0;
+    int threads;                /* ATen intra-op threads in force */
+};
+
+struct cli_command {
+    const char *name;
+    const char *summary;
+    const char *usage;
+    int (*fn)(int argc, char **argv, struct app *app);
+};
+
+/* Strict number parsing: the whole text must be a number in range.  On
+ * failure they print "fbw: invalid value 'v' for --flag: ..." and return -1. */
+int cli_double(const char *flag, const char *text, double lo, double hi, double *out);
+int cli_int(const char *flag, const char *text, long lo, long hi, int *out);
+int cli_u64(const char *flag, const char *text, uint64_t *out);
+int cli_device(const char *flag, const char *text, enum tensor_device *out);
+
+/* Print "fbw CMD: msg" plus the usage to stderr; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Print "fbw: msg" to stderr; returns EXIT_RUNTIME. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Applies --threads (0 = leave libtorch's default) and records it in app. */
+void cli_set_threads(struct app *app, int threads);
+
+#define USAGE_GENERATE \
+    "usage: fbw generate --model FILE [--class N] [--seed S] [--steps N] [--sampler NAME]\n" \
+    "                    [--scheduler NAME] [--cfg F] [--residual-diff-threshold F]\n" \
+    "                    [--max-consecutive-cache-hits N] [--start F] [--end F] --out IMG.png\n" \
+    "                    [--trace FILE.jsonl] [--latent-out FILE.safetensors] [--threads N]\n" \
+    "                    [--device cpu|cuda] [--quiet]\n"
+#define USAGE_SIGMAS \
+    "usage: fbw sigmas --scheduler NAME --steps N [--model FILE | --beta-schedule linear|scaled_linear]\n"
+#define USAGE_INFO "usage: fbw info MODEL.safetensors\n"
+#define USAGE_LIST "usage: fbw list samplers|schedulers|knobs\n"
+#define USAGE_INIT_MODEL \
+    "usage: fbw init-model --out FILE [--input-size N] [--patch-size N] [--in-channels N]\n" \
+    "                      [--hidden-size N] [--depth N] [--num-heads N] [--mlp-ratio F]\n" \
+    "                      [--num-classes N] [--learn-sigma] [--beta-schedule NAME] [--seed S]\n"
+#define USAGE_BENCH \
+    "usage: fbw bench [--hidden-size N] [--depth N] [--num-heads N] [--patch-size N]\n" \
+    "                 [--input-size N] [--in-channels N] [--steps N] [--repeat N] [--threads N]\n"
+
+int cmd_generate(int argc, char **argv, struct app *app);
+int cmd_sigmas(int argc, char **argv, struct app *app);
+int cmd_info(int argc, char **argv, struct app *app);
+int cmd_list(int argc, char **argv, struct app *app);
+int cmd_init_model(int argc, char **argv, struct app *app);
+int cmd_bench(int argc, char **argv, struct app *app);
+
+#endif

@@ -1,0 +1,230 @@
+/*
+ * cmd_bench.c - `fbw bench`: the engine's own performance figures.
+ *
+ * On a DiT with random weights (DiT-S/2-shaped by default: hidden 384,
+ * depth 12, 6 heads, patch 2, 32x32x4, batch 2 through CFG) it runs, side by
+ * side in one process: uncached generations (time per model call, and the
+ * share of wall time spent outside model calls) and generations where every
+ * call after the first is a cache hit (threshold 1e9), then compares the
+ * hit/full call-time ratio with what the FLOP count of embed + block 0 +
+ * final predicts.  Every figure comes with its spread over the repetitions.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/engine.h"
+#include "util/err.h"
+
+struct bench_stats {
+    double median, min, max, mean, sd;
+    size_t n;
+};
+
+static int
+bench_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static struct bench_stats
+bench_stats(double *v, size_t n)
+{
+    struct bench_stats s = {0};
+    if (n == 0)
+        return s;
+    qsort(v, n, sizeof *v, bench_cmp);
+    double sum = 0, sq = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += v[i];
+    s.mean = sum / (double)n;
+    for (size_t i = 0; i < n; i++)
+        sq += (v[i] - s.mean) * (v[i] - s.mean);
+    s.sd = n > 1 ? sqrt(sq / (double)(n - 1)) : 0;
+    s.median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    s.min = v[0];
+    s.max = v[n - 1];
+    s.n = n;
+    return s;
+}
+
+/* FLOPs of one forward pass part (multiply-add = 2), batch B. */
+struct bench_flops {
+    double embed, block, final;
+};
+
+static struct bench_flops
+bench_flops(const struct model_config *c, int B)
+{
+    const double H = c->hidden_size, P = c->patch_size, C = c->in_channels;
+    const double g = c->input_size / c->patch_size, T = g * g;
+    const double M = (double)(int)(H * c->mlp_ratio), Co = c->learn_sigma ? 2 * C : C;
+    struct bench_flops f;
+    f.embed = 2.0 * B * (T * H * C * P * P + 256 * H + H * H);
+    f.block = 2.0 * B * (6 * H * H + T * (3 * H * H + H * H + 2 * H * M) + 2 * T * T * H);
+    f.final = 2.0 * B * (2 * H * H + T * H * P * P * Co);
+    return f;
+}
+
+struct bench_run {
+    double *call_ms, *hit_ms, *outside;
+    size_t ncall, nhit, nout;
+};
+
+/* One generation; collects per-call times (hits and full calls apart) and the outside share. */
+static int
+bench_generate(struct model *m, const struct engine_params *p, struct bench_run *b, char **cause)
+{
+    struct engine_result r;
+    if (engine_generate(m, p, &r, cause) < 0)
+        return -1;
+    for (size_t i = 0; i < r.trace.count; i++) {
+        const struct trace_record *t = &r.trace.records[i];
+        if (t->hit)
+            b->hit_ms[b->nhit++] = t->ms;
+        else if (i > 0)     /* the first call of a run is timed apart from the rest */
+            b->call_ms[b->ncall++] = t->ms;
+    }
+    b->outside[b->nout++] = (r.wall_seconds - r.call_seconds) / r.wall_seconds;
+    engine_result_release(&r);
+    return 0;
+}
+
+static void
+bench_print(const char *what, struct bench_stats s, const char *unit, double scale)
+{
+    printf("  %-34s %9.3f %s  (sd %.3f, min %.3f, max %.3f, n %zu)\n", what, s.median * scale,
+           unit, s.sd * scale, s.min * scale, s.max * scale, s.n);
+}
+
+static int
+bench_parse(int argc, char **argv, struct model_config *cfg, int *steps, int *repeat,
+            int *threads)
+{
+    static const struct option opts[] = {
+        {"hidden-size", required_argument, NULL, 'H'}, {"depth", required_argument, NULL, 'd'},
+        {"num-heads", required_argument, NULL, 'n'}, {"patch-size", required_argument, NULL, 'p'},
+        {"input-size", required_argument, NULL, 'i'}, {"in-channels", required_argument, NULL, 'c'},
+        {"steps", required_argument, NULL, 's'}, {"repeat", required_argument, NULL, 'r'},
+        {"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c, bad = 0;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1 && !bad) {
+        switch (c) {
+        case 'H': bad = cli_int("--hidden-size", optarg, 4, 16384, &cfg->hidden_size); break;
+        case 'd': bad = cli_int("--depth", optarg, 1, 1024, &cfg->depth); break;
+        case 'n': bad = cli_int("--num-heads", optarg, 1, 1024, &cfg->num_heads); break;
+        case 'p': bad = cli_int("--patch-size", optarg, 1, 64, &cfg->patch_size); break;
+        case 'i': bad = cli_int("--input-size", optarg, 1, 4096, &cfg->input_size); break;
+        case 'c': bad = cli_int("--in-channels", optarg, 1, 64, &cfg->in_channels); break;
+        case 's': bad = cli_int("--steps", optarg, 2, 10000, steps); break;
+        case 'r': bad = cli_int("--repeat", optarg, 1, 1000, repeat); break;
+        case 't': bad = cli_int("--threads", optarg, 0, 1024, threads); break;
+        case 'h':
+            fputs(USAGE_BENCH "\nMeasures, on a DiT with random weights (default DiT-S/2-shaped: "
+                  "hidden 384,\ndepth 12, 6 heads, patch 2, 32x32x4; batch 2 through CFG), the "
+                  "time per model\ncall, the share of a generation's wall time outside model "
+                  "calls, and the cost\nof a cache-hit call against a full call next to the "
+                  "FLOP-count prediction.\nDefaults: --steps 30 --repeat 3.\n", stdout);
+            return 1;
+        default:
+            fprintf(stderr, "fbw bench: unknown or incomplete option '%s'\n%s",
+                    argv[optind - 1], USAGE_BENCH);
+            return -1;
+        }
+    }
+    return bad ? -1 : 0;
+}
+
+static int
+bench_measure(struct model *m, int steps, int repeat, struct bench_run *full,
+              struct bench_run *hit, char **cause)
+{
+    struct engine_params p = {
+        .sampler = "euler", .scheduler = "normal", .steps = steps, .cfg = 4.0, .seed = 1,
+        .label = 1, .cache = CACHE_PARAMS_DEFAULT,
+    };
+    struct engine_params ph = p;
+    ph.cache.residual_diff_threshold = 1e9;     /* every call after the first hits */
+    if (bench_generate(m, &p, full, cause) < 0)  /* warm-up, discarded */
+        return -1;
+    full->ncall = full->nhit = full->nout = 0;
+    for (int i = 0; i < repeat; i++) {
+        fprintf(stderr, "\rbench: repetition %d/%d", i + 1, repeat);
+        /* Interleaved so that machine noise hits both kinds alike. */
+        if (bench_generate(m, &p, full, cause) < 0 || bench_generate(m, &ph, hit, cause) < 0)
+            return -1;
+    }
+    fputc('\n', stderr);
+    return 0;
+}
+
+int
+cmd_bench(int argc, char **argv, struct app *app)
+{
+    struct model_config cfg = {
+        .arch = "dit", .input_size = 32, .patch_size = 2, .in_channels = 4, .hidden_size = 384,
+        .depth = 12, .num_heads = 6, .mlp_ratio = 4.0, .num_classes = 10, .prediction = "eps",
+        .beta_schedule = "linear", .num_timesteps = 1000,
+    };
+    int steps = 30, repeat = 3, threads = 0;
+    int prc = bench_parse(argc, argv, &cfg, &steps, &repeat, &threads);
+    if (prc != 0)
+        return prc > 0 ? EXIT_OK : EXIT_USAGE;
+    cli_set_threads(app, threads);
+    char *cause = NULL, path[] = "/tmp/fbw-bench-XXXXXX";
+    int fd = mkstemp(path), rc = EXIT_RUNTIME;
+    if (fd < 0)
+        return cli_fail("cannot create a temporary model file in /tmp");
+    close(fd);
+    struct model *m = NULL;
+    size_t cap = (size_t)(repeat + 1) * (size_t)steps;
+    struct bench_run full = {xcalloc(cap, sizeof(double)), xcalloc(cap, sizeof(double)),
+                             xcalloc(cap, sizeof(double)), 0, 0, 0};
+    struct bench_run hit = {xcalloc(cap, sizeof(double)), xcalloc(cap, sizeof(double)),
+                            xcalloc(cap, sizeof(double)), 0, 0, 0};
+    if (model_write_random(&cfg, 7, path, &cause) < 0 ||
+        (m = model_load(path, TENSOR_CPU, &cause)) == NULL ||
+        bench_measure(m, steps, repeat, &full, &hit, &cause) < 0) {
+        rc = cli_fail("bench: %s", cause);
+        goto out;
+    }
+    struct bench_flops f = bench_flops(&cfg, 2);
+    double pred = (f.embed + f.block + f.final) / (f.embed + cfg.depth * f.block + f.final);
+    struct bench_stats sf = bench_stats(full.call_ms, full.ncall);
+    struct bench_stats sh = bench_stats(hit.hit_ms, hit.nhit);
+    struct bench_stats so = bench_stats(full.outside, full.nout);
+    printf("fbw bench: DiT hidden %d, depth %d, heads %d, patch %d, %dx%dx%d, batch 2 (cfg), "
+           "%lld params\n", cfg.hidden_size, cfg.depth, cfg.num_heads, cfg.patch_size,
+           cfg.in_channels, cfg.input_size, cfg.input_size, (long long)model_param_count(m));
+    printf("  libtorch %s, %d ATen thread(s), euler/normal, %d steps, %d repetitions\n",
+           tensor_backend_version(), app->threads, steps, repeat);
+    bench_print("full model call", sf, "ms", 1);
+    bench_print("cache-hit model call", sh, "ms", 1);
+    bench_print("wall time outside model calls", so, "%", 100);
+    printf("  hit/full call time (medians)       %9.4f\n", sh.median / sf.median);
+    printf("  FLOP prediction (embed+block0+final)/full %.4f\n", pred);
+    printf("  measured / predicted               %9.3f  (target <= 1.2)\n",
+           sh.median / sf.median / pred);
+    printf("  GFLOP per full call %.2f -> %.1f GFLOP/s\n",
+           (f.embed + cfg.depth * f.block + f.final) * 1e-9,
+           (f.embed + cfg.depth * f.block + f.final) * 1e-9 / (sf.median * 1e-3));
+    rc = EXIT_OK;
+out:
+    free(cause);
+    model_free(m);
+    remove(path);
+    for (int i = 0; i < 2; i++) {
+        struct bench_run *b = i ? &hit : &full;
+        free(b->call_ms), free(b->hit_ms), free(b->outside);
+    }
+    return rc;
+}

@@ -1,0 +1,244 @@
+/*
+ * cmd_model.c - the small read-only and setup commands: `fbw sigmas`,
+ * `fbw list`, `fbw info` and `fbw init-model`.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/cache.h"
+#include "core/engine.h"
+#include "core/model.h"
+#include "core/sampler.h"
+#include "core/scheduler.h"
+#include "util/err.h"
+
+static int
+cmd_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    return 0;
+}
+
+/* ---- sigmas --------------------------------------------------------------- */
+
+#define SIGMAS_HELP USAGE_SIGMAS \
+    "\nPrints the schedule ComfyUI's scheduler NAME gives for N steps on a model's\n" \
+    "noise table, one sigma per line (N+1 values ending in 0, fewer for `beta`).\n" \
+    "The table comes from --model, or from --beta-schedule: `linear` is DiT's\n" \
+    "(betas 1e-4..0.02; default), `scaled_linear` is Stable Diffusion's (what\n" \
+    "ComfyUI itself calls \"linear\"; fbw uses the diffusers names).\n"
+
+static int
+sigmas_table(const char *model_path, const char *beta, struct model_sampling *ms, char **cause)
+{
+    if (model_path != NULL) {
+        struct model *m = model_load(model_path, TENSOR_CPU, cause);
+        if (m == NULL)
+            return -1;
+        int rc = engine_model_sampling(model_config(m), ms, cause);
+        model_free(m);
+        return rc;
+    }
+    int b = model_sampling_beta_from_name(beta);
+    CHECK(b >= 0);
+    return model_sampling_init_discrete(ms, (enum model_sampling_beta)b, 0, 0, 1000, cause);
+}
+
+int
+cmd_sigmas(int argc, char **argv, struct app *app)
+{
+    (void)app;
+    static const struct option opts[] = {
+        {"scheduler", required_argument, NULL, 's'}, {"steps", required_argument, NULL, 'n'},
+        {"model", required_argument, NULL, 'm'}, {"beta-schedule", required_argument, NULL, 'b'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+    };
+    const char *sched = NULL, *model = NULL, *beta = NULL;
+    int steps = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': sched = optarg; break;
+        case 'm': model = optarg; break;
+        case 'b': beta = optarg; break;
+        case 'n':
+            if (cli_int("--steps", optarg, 1, SCHEDULER_MAX_STEPS, &steps) < 0)
+                return EXIT_USAGE;
+            break;
+        case 'h': fputs(SIGMAS_HELP, stdout); return EXIT_OK;
+        default:
+            return cli_usage_error("sigmas", USAGE_SIGMAS, "unknown or incomplete option '%s'",
+                                   argv[optind - 1]);
+        }
+    }
+    if (sched == NULL || steps == 0)
+        return cli_usage_error("sigmas", USAGE_SIGMAS, "--scheduler and --steps are required");
+    if (scheduler_find(sched) == NULL)
+        return cli_usage_error("sigmas", USAGE_SIGMAS, "unknown scheduler '%s' (did you mean "
+                               "'%s'?)", sched, scheduler_closest(sched));
+    if (model != NULL && beta != NULL)
+        return cli_usage_error("sigmas", USAGE_SIGMAS, "give --model or --beta-schedule, "
+                               "not both");
+    if (beta != NULL && model_sampling_beta_from_name(beta) < 0)
+        return cli_usage_error("sigmas", USAGE_SIGMAS, "unknown --beta-schedule '%s' (linear "
+                               "or scaled_linear)", beta);
+    char *cause = NULL;
+    struct model_sampling ms;
+    double *sig = NULL;
+    int n = 0, rc = EXIT_OK;
+    if (sigmas_table(model, beta ? beta : "linear", &ms, &cause) < 0)
+        return cli_fail("%s", cause), free(cause), EXIT_RUNTIME;
+    if (scheduler_sigmas(scheduler_find(sched), &ms, steps, &sig, &n, &cause) < 0) {
+        rc = cli_fail("%s", cause);
+        free(cause);
+    }
+    for (int i = 0; i < n; i++)
+        printf("%.9g\n", sig[i]);
+    free(sig);
+    model_sampling_release(&ms);
+    return rc;
+}
+
+/* ---- list ------------------------------------------------------------------ */
+
+int
+cmd_list(int argc, char **argv, struct app *app)
+{
+    (void)app;
+    if (cmd_wants_help(argc, argv)) {
+        fputs(USAGE_LIST "\nPrints a registry: samplers (name, family, model calls per step),\n"
+              "schedulers, or the cache knobs with their defaults.\n", stdout);
+        return EXIT_OK;
+    }
+    if (argc != 2)
+        return cli_usage_error("list", USAGE_LIST, "expected one of samplers, schedulers, knobs");
+    if (strcmp(argv[1], "samplers") == 0) {
+        printf("%-20s %-14s %s\n", "name", "family", "calls/step");
+        for (size_t i = 0; i < sampler_count; i++)
+            printf("%-20s %-14s %d\n", sampler_registry[i]->name,
+                   sampler_family_name(sampler_registry[i]->family),
+                   sampler_registry[i]->calls_per_step);
+    } else if (strcmp(argv[1], "schedulers") == 0) {
+        for (size_t i = 0; i < scheduler_count; i++)
+            printf("%-18s %s\n", scheduler_registry[i].name, scheduler_registry[i].summary);
+    } else if (strcmp(argv[1], "knobs") == 0) {
+        printf("residual_diff_threshold (threshold)   0     relative-L1 threshold; <= 0 = off\n"
+               "max_consecutive_cache_hits (max_hits) -1    -1 unlimited, 0 off, N at most N\n"
+               "start                                 0     fraction of sampling where caching "
+               "may start\n"
+               "end                                   1     fraction where it must stop\n"
+               "compile                               none  compile mode (only none so far)\n");
+    } else {
+        return cli_usage_error("list", USAGE_LIST, "unknown registry '%s'", argv[1]);
+    }
+    return EXIT_OK;
+}
+
+/* ---- info ------------------------------------------------------------------- */
+
+int
+cmd_info(int argc, char **argv, struct app *app)
+{
+    (void)app;
+    if (cmd_wants_help(argc, argv)) {
+        fputs(USAGE_INFO "\nLoads and validates a checkpoint (safetensors with DiT key names\n"
+              "and a JSON config in __metadata__[\"fbw.config\"]) and prints its config\n"
+              "and parameter count.\n", stdout);
+        return EXIT_OK;
+    }
+    if (argc != 2)
+        return cli_usage_error("info", USAGE_INFO, "expected one model file");
+    char *cause = NULL;
+    struct model *m = model_load(argv[1], TENSOR_CPU, &cause);
+    if (m == NULL) {
+        int rc = cli_fail("%s", cause);
+        free(cause);
+        return rc;
+    }
+    const struct model_config *c = model_config(m);
+    char *json = model_config_to_json(c);
+    printf("model:       %s\narch:        %s\nparameters:  %lld\n", argv[1], c->arch,
+           (long long)model_param_count(m));
+    printf("input:       %d x %d x %d, patch %d (%d tokens)\n", c->in_channels, c->input_size,
+           c->input_size, c->patch_size,
+           (c->input_size / c->patch_size) * (c->input_size / c->patch_size));
+    printf("transformer: hidden %d, depth %d, heads %d, mlp_ratio %g\n", c->hidden_size,
+           c->depth, c->num_heads, c->mlp_ratio);
+    printf("classes:     %d (+1 null), learn_sigma %s\n", c->num_classes,
+           c->learn_sigma ? "true" : "false");
+    printf("prediction:  %s, beta_schedule %s, %d timesteps\nconfig:      %s\n", c->prediction,
+           c->beta_schedule, c->num_timesteps, json);
+    free(json);
+    model_free(m);
+    return EXIT_OK;
+}
+
+/* ---- init-model ---------------------------------------------------------------- */
+
+int
+cmd_init_model(int argc, char **argv, struct app *app)
+{
+    (void)app;
+    static const struct option opts[] = {
+        {"out", required_argument, NULL, 'o'}, {"input-size", required_argument, NULL, 'i'},
+        {"patch-size", required_argument, NULL, 'p'}, {"in-channels", required_argument, NULL, 'c'},
+        {"hidden-size", required_argument, NULL, 'H'}, {"depth", required_argument, NULL, 'd'},
+        {"num-heads", required_argument, NULL, 'n'}, {"mlp-ratio", required_argument, NULL, 'r'},
+        {"num-classes", required_argument, NULL, 'k'}, {"learn-sigma", no_argument, NULL, 'l'},
+        {"beta-schedule", required_argument, NULL, 'b'}, {"seed", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+    };
+    struct model_config cfg = {
+        .arch = "dit", .input_size = 16, .patch_size = 2, .in_channels = 4, .hidden_size = 64,
+        .depth = 4, .num_heads = 4, .mlp_ratio = 4.0, .num_classes = 10, .prediction = "eps",
+        .beta_schedule = "linear", .num_timesteps = 1000,
+    };
+    const char *out = NULL;
+    uint64_t seed = 0;
+    int c, bad = 0;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1 && !bad) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'i': bad = cli_int("--input-size", optarg, 1, 4096, &cfg.input_size); break;
+        case 'p': bad = cli_int("--patch-size", optarg, 1, 64, &cfg.patch_size); break;
+        case 'c': bad = cli_int("--in-channels", optarg, 1, 64, &cfg.in_channels); break;
+        case 'H': bad = cli_int("--hidden-size", optarg, 4, 16384, &cfg.hidden_size); break;
+        case 'd': bad = cli_int("--depth", optarg, 1, 1024, &cfg.depth); break;
+        case 'n': bad = cli_int("--num-heads", optarg, 1, 1024, &cfg.num_heads); break;
+        case 'r': bad = cli_double("--mlp-ratio", optarg, 0.01, 64, &cfg.mlp_ratio); break;
+        case 'k': bad = cli_int("--num-classes", optarg, 1, MODEL_MAX_CLASSES, &cfg.num_classes);
+                  break;
+        case 'l': cfg.learn_sigma = 1; break;
+        case 'b': snprintf(cfg.beta_schedule, sizeof cfg.beta_schedule, "%s", optarg); break;
+        case 's': bad = cli_u64("--seed", optarg, &seed); break;
+        case 'h':
+            fputs(USAGE_INIT_MODEL "\nWrites a DiT checkpoint with random weights (adaLN gates "
+                  "drawn non-zero so\nevery block contributes) for tests, demos and benchmarks. "
+                  "Defaults: input 16,\npatch 2, 4 channels, hidden 64, depth 4, 4 heads, 10 "
+                  "classes, DiT's linear betas.\n", stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage_error("init-model", USAGE_INIT_MODEL,
+                                   "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (bad)
+        return EXIT_USAGE;
+    if (out == NULL)
+        return cli_usage_error("init-model", USAGE_INIT_MODEL, "--out is required");
+    char *cause = NULL;
+    if (model_write_random(&cfg, seed, out, &cause) < 0) {
+        int rc = cli_fail("%s", cause);
+        free(cause);
+        return rc;
+    }
+    return EXIT_OK;
+}

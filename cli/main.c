@@ -1,0 +1,51 @@
+/*
+ * main.c - fbw's entry point: the subcommand table and the top-level usage.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/err.h"
+
+static const struct cli_command main_commands[] = {
+    {"generate", "one generation: image, trace and summary", USAGE_GENERATE, cmd_generate},
+    {"sigmas", "print a scheduler's sigmas, one per line", USAGE_SIGMAS, cmd_sigmas},
+    {"list", "list samplers, schedulers or cache knobs", USAGE_LIST, cmd_list},
+    {"info", "print a model's config and parameter count", USAGE_INFO, cmd_info},
+    {"init-model", "write a DiT checkpoint with random weights (tests, benchmarks)",
+     USAGE_INIT_MODEL, cmd_init_model},
+    {"bench", "measure model-call cost, overhead and cache-hit cost", USAGE_BENCH, cmd_bench},
+};
+#define MAIN_NCOMMANDS (sizeof main_commands / sizeof main_commands[0])
+
+static void
+main_usage(FILE *f)
+{
+    fprintf(f, "usage: fbw COMMAND [ARGS...]   (fbw COMMAND --help for details)\n\n"
+               "fbw, the First Block Cache workbench: runs diffusion transformers with\n"
+               "WaveSpeed's First Block Cache and records every cache decision.\n\ncommands:\n");
+    for (size_t i = 0; i < MAIN_NCOMMANDS; i++)
+        fprintf(f, "  %-12s %s\n", main_commands[i].name, main_commands[i].summary);
+    fprintf(f, "\nexit status: 0 success, 1 failure while running, 2 usage error\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    struct app app = {.argv0 = argv[0], .threads = tensor_threads(0)};
+    if (argc < 2) {
+        main_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        main_usage(stdout);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < MAIN_NCOMMANDS; i++)
+        if (strcmp(argv[1], main_commands[i].name) == 0)
+            return main_commands[i].fn(argc - 1, argv + 1, &app);
+    fprintf(stderr, "fbw: unknown command '%s'\n", argv[1]);
+    main_usage(stderr);
+    return EXIT_USAGE;
+}

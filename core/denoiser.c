@@ -1,0 +1,134 @@
+/*
+ * denoiser.c - D(x, sigma) for EPS models with batched CFG (see denoiser.h).
+ *
+ * Matches ComfyUI comfy/model_base.py _apply_model + comfy/model_sampling.py
+ * (EPS calculate_input / calculate_denoised) + comfy/samplers.py cfg_function.
+ */
+#include "core/denoiser.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "util/clock.h"
+#include "util/err.h"
+
+struct denoiser {
+    struct denoiser_params p;
+    struct tensor_scope *call;      /* one call's intermediates */
+    int step, call_index, calls;
+    double call_seconds;
+};
+
+struct denoiser *
+denoiser_new(const struct denoiser_params *p)
+{
+    struct denoiser *d = xcalloc(1, sizeof *d);
+    d->p = *p;
+    d->call = tensor_scope_new(TENSOR_SCOPE_INFERENCE);
+    return d;
+}
+
+void
+denoiser_free(struct denoiser *d)
+{
+    if (d == NULL)
+        return;
+    tensor_scope_free(d->call);
+    free(d);
+}
+
+void
+denoiser_begin_step(struct denoiser *d, int step)
+{
+    d->step = step;
+    d->call_index = 0;
+}
+
+int
+denoiser_calls(const struct denoiser *d)
+{
+    return d->calls;
+}
+
+double
+denoiser_call_seconds(const struct denoiser *d)
+{
+    return d->call_seconds;
+}
+
+/* ComfyUI skips the uncond pass when math.isclose(cfg, 1.0) (rel_tol 1e-9). */
+static int
+denoiser_cfg_is_one(double cfg)
+{
+    return fabs(cfg - 1.0) <= 1e-9 * fmax(fabs(cfg), 1.0);
+}
+
+/* The model inputs for one call: x, timesteps and labels, doubled for CFG. */
+static struct cache_input
+denoiser_inputs(struct denoiser *d, struct tensor *x, double sigma, double timestep, int batched)
+{
+    struct tensor_scope *s = d->call;
+    const int64_t B = tensor_dim(x, 0);
+    const int64_t n = batched ? 2 * B : B;
+    enum tensor_device dev = model_device(d->p.model);
+    struct tensor *xin = tensor_mul_scalar(s, x, 1.0 / sqrt(sigma * sigma + 1.0));
+    struct tensor *pair[2] = {xin, xin};
+    int64_t *labels = xmalloc((size_t)n * sizeof *labels);
+    for (int64_t i = 0; i < n; i++)
+        labels[i] = i < B ? d->p.label : model_config(d->p.model)->num_classes;
+    struct cache_input in = {
+        .x = batched ? tensor_cat(s, pair, 2, 0) : xin,
+        .timestep = tensor_full(s, timestep, TENSOR_F32, 1, &n, dev),
+        .y = tensor_from_data(s, labels, TENSOR_I64, 1, &n, dev),
+        .sigma = sigma,
+    };
+    free(labels);
+    return in;
+}
+
+/* x - sigma * eps, with eps the first C channels of out. */
+static struct tensor *
+denoiser_x0(struct tensor_scope *s, struct tensor *x, struct tensor *out, int C, double sigma)
+{
+    struct tensor *eps = tensor_narrow(s, out, 1, 0, C);
+    return tensor_axpby(s, 1.0, x, -sigma, eps);
+}
+
+struct tensor *
+denoiser_eval(struct denoiser *d, struct tensor_scope *s, struct tensor *x, double sigma)
+{
+    struct tensor_scope *cs = d->call;
+    const double t0 = clock_now();
+    const int batched = !denoiser_cfg_is_one(d->p.cfg);
+    const int64_t B = tensor_dim(x, 0);
+    const int C = model_out_channels(d->p.model);
+    const double timestep = model_sampling_timestep(d->p.ms, sigma);
+
+    struct trace_record scratch, *rec = d->p.trace ? trace_append(d->p.trace) : &scratch;
+    rec->step = d->step;
+    rec->call = d->call_index++;
+    rec->sigma = sigma;
+    rec->timestep = timestep;
+
+    struct cache_input in = denoiser_inputs(d, x, sigma, timestep, batched);
+    struct tensor *out = cache_forward(d->p.cache, d->p.model, cs, &in, rec);
+    struct tensor *den;
+    if (!batched) {
+        den = denoiser_x0(cs, x, out, C, sigma);
+    } else {
+        struct tensor *cond = denoiser_x0(cs, x, tensor_narrow(cs, out, 0, 0, B), C, sigma);
+        struct tensor *uncond = denoiser_x0(cs, x, tensor_narrow(cs, out, 0, B, B), C, sigma);
+        /* uncond + (cond - uncond) * cfg */
+        den = tensor_axpby(cs, 1.0, uncond, d->p.cfg, tensor_sub(cs, cond, uncond));
+    }
+    const char *err = tensor_scope_error(cs);
+    struct tensor *result = err ? NULL : tensor_copy_to(s, den);
+    if (err != NULL)
+        tensor_scope_set_error(s, err);
+    tensor_synchronize(model_device(d->p.model));
+    tensor_scope_reset(cs);
+    rec->ms = (clock_now() - t0) * 1e3;
+    d->calls++;
+    d->call_seconds += rec->ms * 1e-3;
+    return result;
+}

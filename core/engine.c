@@ -1,0 +1,167 @@
+/*
+ * engine.c - one generation, following ComfyUI's KSampler (see engine.h).
+ */
+#include "core/engine.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/denoiser.h"
+#include "core/sampler.h"
+#include "core/scheduler.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+int
+engine_model_sampling(const struct model_config *cfg, struct model_sampling *ms, char **cause)
+{
+    if (strcmp(cfg->prediction, "eps") != 0)
+        return err_set(cause, "prediction \"%s\" is not supported yet (only \"eps\")",
+                       cfg->prediction);
+    int beta = model_sampling_beta_from_name(cfg->beta_schedule);
+    if (beta < 0)
+        return err_set(cause, "unknown beta_schedule '%s'", cfg->beta_schedule);
+    return model_sampling_init_discrete(ms, (enum model_sampling_beta)beta, cfg->beta_start,
+                                        cfg->beta_end, cfg->num_timesteps, cause);
+}
+
+int
+engine_check_params(const struct model *m, const struct engine_params *p, char **cause)
+{
+    const struct model_config *cfg = model_config(m);
+    if (sampler_find(p->sampler) == NULL)
+        return err_set(cause, "unknown sampler '%s' (did you mean '%s'?)", p->sampler,
+                       sampler_closest(p->sampler));
+    if (scheduler_find(p->scheduler) == NULL)
+        return err_set(cause, "unknown scheduler '%s' (did you mean '%s'?)", p->scheduler,
+                       scheduler_closest(p->scheduler));
+    const char *policy = p->cache_policy ? p->cache_policy : "fbcache";
+    if (cache_policy_find(policy) == NULL)
+        return err_set(cause, "unknown cache policy '%s'", policy);
+    if (p->steps < 1 || p->steps > SCHEDULER_MAX_STEPS)
+        return err_set(cause, "steps must be in [1, %d], not %d", SCHEDULER_MAX_STEPS,
+                       p->steps);
+    if (p->label < 0 || p->label > cfg->num_classes)
+        return err_set(cause, "class %lld is outside [0, %d] (%d = the null class)",
+                       (long long)p->label, cfg->num_classes, cfg->num_classes);
+    if (!isfinite(p->cfg))
+        return err_set(cause, "cfg must be a finite number");
+    return 0;
+}
+
+/* KSampler.calculate_sigmas: the schedule, minus the penultimate value if the sampler asks. */
+static int
+engine_sigmas(const struct engine_params *p, const struct sampler *smp,
+              const struct model_sampling *ms, struct engine_result *out, char **cause)
+{
+    const struct scheduler *sch = scheduler_find(p->scheduler);
+    if (scheduler_sigmas(sch, ms, p->steps, &out->sigmas, &out->nsigmas, cause) < 0)
+        return -1;
+    if (smp->discard_penultimate && out->nsigmas >= 3) {
+        out->sigmas[out->nsigmas - 2] = out->sigmas[out->nsigmas - 1];
+        out->nsigmas--;
+    }
+    return 0;
+}
+
+/* ComfyUI noise_scaling (EPS): noise * sqrt(1 + s0^2) on a full denoise, else noise * s0. */
+static struct tensor *
+engine_initial_x(struct tensor_scope *s, struct tensor_gen *gen, const struct model_config *cfg,
+                 const struct model_sampling *ms, double sigma0, enum tensor_device dev)
+{
+    const int64_t shape[4] = {1, cfg->in_channels, cfg->input_size, cfg->input_size};
+    struct tensor *noise = tensor_to(s, tensor_randn(s, gen, 4, shape), TENSOR_F32, dev);
+    int max_denoise = fabs(ms->sigma_max - sigma0) <= 1e-5 * fmax(fabs(ms->sigma_max),
+                                                                  fabs(sigma0)) ||
+                      sigma0 > ms->sigma_max;
+    double k = max_denoise ? sqrt(1.0 + sigma0 * sigma0) : sigma0;
+    return tensor_mul_scalar(s, noise, k);
+}
+
+/* Everything a run holds, released in one place. */
+struct engine_run {
+    struct model_sampling ms;
+    struct cache *cache;
+    struct denoiser *den;
+    struct tensor_gen *gen_init, *gen_step;
+    struct tensor_scope *scope;
+};
+
+static void
+engine_run_release(struct engine_run *run)
+{
+    tensor_scope_free(run->scope);
+    tensor_gen_free(run->gen_step);
+    tensor_gen_free(run->gen_init);
+    denoiser_free(run->den);
+    cache_free(run->cache);
+    model_sampling_release(&run->ms);
+}
+
+static int
+engine_read_output(struct engine_run *run, struct tensor *x, struct engine_result *out,
+                   char **cause)
+{
+    for (int d = 0; d < 4; d++)
+        out->shape[d] = tensor_dim(x, d);
+    size_t n = (size_t)tensor_numel(x);
+    out->x0 = xmalloc(n * sizeof *out->x0);
+    if (tensor_read_f32(run->scope, x, out->x0, n) < 0)
+        return err_set(cause, "%s", tensor_scope_error(run->scope));
+    return 0;
+}
+
+int
+engine_generate(struct model *m, const struct engine_params *p, struct engine_result *out,
+                char **cause)
+{
+    memset(out, 0, sizeof *out);
+    trace_init(&out->trace);
+    if (engine_check_params(m, p, cause) < 0)
+        return -1;
+    const double t0 = clock_now();
+    const struct sampler *smp = sampler_find(p->sampler);
+    struct engine_run run = {0};
+    int rc = -1;
+    if (engine_model_sampling(model_config(m), &run.ms, cause) < 0 ||
+        engine_sigmas(p, smp, &run.ms, out, cause) < 0)
+        goto out;
+    run.cache = cache_new(cache_policy_find(p->cache_policy ? p->cache_policy : "fbcache"),
+                          &p->cache, &run.ms, cause);
+    if (run.cache == NULL)
+        goto out;
+    cache_reset(run.cache);
+    run.den = denoiser_new(&(struct denoiser_params){
+        .model = m, .ms = &run.ms, .cache = run.cache, .trace = &out->trace,
+        .cfg = p->cfg, .label = p->label,
+    });
+    run.scope = tensor_scope_new(TENSOR_SCOPE_INFERENCE);
+    if ((run.gen_init = tensor_gen_new(p->seed, TENSOR_CPU, cause)) == NULL ||
+        (run.gen_step = tensor_gen_new(p->seed, TENSOR_CPU, cause)) == NULL)
+        goto out;
+    struct tensor *x = engine_initial_x(run.scope, run.gen_init, model_config(m), &run.ms,
+                                        out->sigmas[0], model_device(m));
+    x = sampler_run(smp, run.den, run.gen_step, out->sigmas, out->nsigmas, x, run.scope,
+                    p->on_step, p->ctx, cause);
+    if (x == NULL || engine_read_output(&run, x, out, cause) < 0)
+        goto out;
+    out->calls = denoiser_calls(run.den);
+    out->call_seconds = denoiser_call_seconds(run.den);
+    out->wall_seconds = clock_now() - t0;
+    rc = 0;
+out:
+    engine_run_release(&run);
+    if (rc < 0)
+        engine_result_release(out);
+    return rc;
+}
+
+void
+engine_result_release(struct engine_result *r)
+{
+    free(r->x0);
+    free(r->sigmas);
+    trace_release(&r->trace);
+    memset(r, 0, sizeof *r);
+}

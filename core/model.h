@@ -1,0 +1,105 @@
+/*
+ * model.h - a diffusion transformer seen as embed / block i / final.
+ *
+ * The cache policies and the denoiser only ever call these four entry points,
+ * so a new architecture (MMDiT, a UNet split at its first block) plugs in
+ * without touching them.  The first architecture is facebookresearch DiT
+ * (model_dit.c), loaded from safetensors with DiT's key names and a JSON
+ * config in __metadata__["fbw.config"].
+ *
+ * Ownership: struct model owns its weights (a persistent tensor scope on the
+ * model's device, float32) and a private work scope that holds a block's
+ * intermediates only while the block runs.  Tensors returned by
+ * model_embed/model_block/model_final live in the scope the caller passes.
+ * A model is not thread-safe (the work scope is shared by its calls).
+ *
+ * Example:
+ *     struct model *m = model_load("dit.safetensors", TENSOR_CPU, &cause);
+ *     struct model_state st;
+ *     model_embed(m, s, x, t, y, &st);
+ *     for (int i = 0; i < model_depth(m); i++) model_block(m, s, i, &st);
+ *     struct tensor *out = model_final(m, s, &st);   (B, C_out, H, W)
+ */
+#ifndef FBW_CORE_MODEL_H
+#define FBW_CORE_MODEL_H
+
+#include <stdint.h>
+
+#include "core/shim/tensor.h"
+
+#define MODEL_MAX_CLASSES 4096
+
+/* The checkpoint's __metadata__["fbw.config"], validated. */
+struct model_config {
+    char arch[16];              /* "dit" */
+    int input_size;             /* H = W of the model's input */
+    int patch_size;
+    int in_channels;
+    int hidden_size;
+    int depth;
+    int num_heads;
+    double mlp_ratio;
+    int num_classes;            /* the label table has num_classes + 1 rows (null class last) */
+    int learn_sigma;            /* output has 2*in_channels channels, the first half is eps */
+    char prediction[8];         /* "eps" (or "flow", later) */
+    char beta_schedule[16];     /* "linear" (DiT) or "scaled_linear" (SD) */
+    double beta_start, beta_end;    /* 0 = the schedule's default */
+    int num_timesteps;
+    double shift, multiplier;   /* flow models */
+    char **class_names;         /* num_classes strings, or NULL */
+};
+
+/* What the blocks pass along: the token stream and the conditioning. */
+struct model_state {
+    struct tensor *h;           /* (B, T, H) hidden tokens */
+    struct tensor *c;           /* (B, H) conditioning t_emb + y_emb */
+    struct tensor *c_act;       /* (B, H) silu(c), shared by every adaLN */
+};
+
+struct model;
+
+/*
+ * Load and validate a checkpoint; weights become float32 on device.  Returns
+ * NULL and an allocated *cause naming the file and the problem on failure.
+ */
+struct model *model_load(const char *path, enum tensor_device device, char **cause);
+/* NULL-safe. */
+void model_free(struct model *m);
+
+const struct model_config *model_config(const struct model *m);
+int model_depth(const struct model *m);
+int64_t model_param_count(const struct model *m);
+enum tensor_device model_device(const struct model *m);
+const char *model_path(const struct model *m);
+/* Number of output channels that are the prediction (in_channels). */
+int model_out_channels(const struct model *m);
+
+/*
+ * x (B, C, H, W) model input, timestep (B) float32, y (B) int64 labels
+ * (num_classes = the null class).  Fills st with tensors in s.
+ */
+void model_embed(struct model *m, struct tensor_scope *s, struct tensor *x,
+                 struct tensor *timestep, struct tensor *y, struct model_state *st);
+/* Runs block i on st->h, replacing it with the block's output (in s). */
+void model_block(struct model *m, struct tensor_scope *s, int i, struct model_state *st);
+/* Final layer and unpatchify: (B, C_out, H, W) in s. */
+struct tensor *model_final(struct model *m, struct tensor_scope *s, struct model_state *st);
+
+/* ---- configs and checkpoints ---------------------------------------------- */
+
+/* Parse and validate a config JSON text; fills cfg (release with model_config_release). */
+int model_config_parse(struct model_config *cfg, const char *json, char **cause);
+void model_config_release(struct model_config *cfg);
+/* The config as compact JSON (caller frees). */
+char *model_config_to_json(const struct model_config *cfg);
+
+/*
+ * Write a DiT checkpoint with random weights drawn from seed: xavier-like
+ * linear weights, small random biases, and adaLN modulation weights drawn
+ * non-zero (not DiT's zero init) so every block contributes.  For tests,
+ * demos and benchmarks until trained weights exist.
+ */
+int model_write_random(const struct model_config *cfg, uint64_t seed, const char *path,
+                       char **cause);
+
+#endif

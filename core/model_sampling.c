@@ -1,0 +1,225 @@
+/*
+ * model_sampling.c - sigma tables and the sigma <-> timestep maps of ComfyUI's model samplings.
+ *
+ * Concept: a diffusion model is trained on a discrete ladder of noise levels.  ComfyUI's
+ * ModelSamplingDiscrete (comfy/model_sampling.py) turns a beta schedule into that ladder,
+ * sigma_i = sqrt((1 - prod_{j<=i}(1 - beta_j)) / prod_{j<=i}(1 - beta_j)), stores it as float32,
+ * and answers three questions the schedulers and samplers ask: which timestep does a sigma map
+ * to (nearest index in log sigma), which sigma sits at a fractional timestep (log-linear
+ * interpolation), and which sigma marks a given fraction of the run (percent_to_sigma).
+ *
+ * Each kind answers those questions through one row of model_sampling_kinds[], so a new kind
+ * (the flow samplings) is one init function plus one table row.
+ *
+ * Invariants: after init, n >= 2 and sigmas[] is strictly ascending and positive, so
+ * sigma_min = sigmas[0] and sigma_max = sigmas[n-1].  Nothing here keeps global state.
+ * Workload: init is a single pass over n (1000) entries; timestep() scans the table once per
+ * call (a few calls per sampling step).
+ */
+#include "core/model_sampling.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+
+/* One beta schedule: its name, default range, and whether it is linear in sqrt(beta). */
+struct model_sampling_beta_def {
+    const char *name;
+    double start;
+    double end;
+    int sqrt_space;
+};
+
+static const struct model_sampling_beta_def model_sampling_betas[MODEL_SAMPLING_BETA_COUNT] = {
+    /* facebookresearch/DiT diffusion/gaussian_diffusion.py get_beta_schedule("linear") */
+    [MODEL_SAMPLING_BETA_LINEAR] = { "linear", 1e-4, 0.02, 0 },
+    /* ComfyUI make_beta_schedule("linear") = diffusers "scaled_linear" (SD1.x/SDXL) */
+    [MODEL_SAMPLING_BETA_SCALED_LINEAR] = { "scaled_linear", 0.00085, 0.012, 1 },
+};
+
+/* The per-kind answers to "timestep of sigma", "sigma of timestep", "sigma of percent". */
+struct model_sampling_kind_def {
+    const char *name;
+    double (*timestep)(const struct model_sampling *ms, double sigma);
+    double (*sigma)(const struct model_sampling *ms, double t);
+    double (*percent_to_sigma)(const struct model_sampling *ms, double p);
+};
+
+static double model_sampling_discrete_timestep(const struct model_sampling *ms, double sigma);
+static double model_sampling_discrete_sigma(const struct model_sampling *ms, double t);
+static double model_sampling_discrete_percent(const struct model_sampling *ms, double p);
+
+static const struct model_sampling_kind_def model_sampling_kinds[MODEL_SAMPLING_KIND_COUNT] = {
+    [MODEL_SAMPLING_EPS] = { "eps", model_sampling_discrete_timestep,
+                             model_sampling_discrete_sigma, model_sampling_discrete_percent },
+};
+
+const char *
+model_sampling_beta_name(enum model_sampling_beta beta)
+{
+    CHECK((int)beta >= 0 && beta < MODEL_SAMPLING_BETA_COUNT);
+    return model_sampling_betas[beta].name;
+}
+
+int
+model_sampling_beta_from_name(const char *name)
+{
+    if (name == NULL)
+        return -1;
+    for (int i = 0; i < MODEL_SAMPLING_BETA_COUNT; i++) {
+        if (strcmp(model_sampling_betas[i].name, name) == 0)
+            return i;
+    }
+    return -1;
+}
+
+const char *
+model_sampling_kind_name(enum model_sampling_kind kind)
+{
+    CHECK((int)kind >= 0 && kind < MODEL_SAMPLING_KIND_COUNT);
+    return model_sampling_kinds[kind].name;
+}
+
+/* Element i of numpy.linspace(a, b, n) (float64): a + i * ((b - a) / (n - 1)), last = b. */
+static double
+model_sampling_linspace(double a, double b, int n, int i)
+{
+    if (i == n - 1)
+        return b;
+    return a + i * ((b - a) / (n - 1));
+}
+
+/*
+ * Fill the float tables from the betas, matching ComfyUI ModelSamplingDiscrete._register_schedule
+ * (make_beta_schedule, cumprod and sqrt in float64, then set_sigmas' float32 casts).
+ */
+static void
+model_sampling_fill_discrete(struct model_sampling *ms, const struct model_sampling_beta_def *def,
+                             double start, double end)
+{
+    double lo = def->sqrt_space ? sqrt(start) : start;
+    double hi = def->sqrt_space ? sqrt(end) : end;
+    double alphas_cumprod = 1.0;
+    for (int i = 0; i < ms->n; i++) {
+        double v = model_sampling_linspace(lo, hi, ms->n, i);
+        double beta = def->sqrt_space ? v * v : v;
+        alphas_cumprod *= 1.0 - beta;
+        double sigma = sqrt((1.0 - alphas_cumprod) / alphas_cumprod);
+        ms->sigmas[i] = (float)sigma;
+        ms->log_sigmas[i] = (float)log(sigma);
+    }
+    ms->sigma_min = ms->sigmas[0];
+    ms->sigma_max = ms->sigmas[ms->n - 1];
+}
+
+int
+model_sampling_init_discrete(struct model_sampling *ms, enum model_sampling_beta beta,
+                             double beta_start, double beta_end, int timesteps, char **cause)
+{
+    CHECK(ms != NULL);
+    CHECK((int)beta >= 0 && beta < MODEL_SAMPLING_BETA_COUNT);
+    memset(ms, 0, sizeof *ms);
+
+    const struct model_sampling_beta_def *def = &model_sampling_betas[beta];
+    double start = beta_start <= 0 ? def->start : beta_start;
+    double end = beta_end <= 0 ? def->end : beta_end;
+    if (timesteps < 2)
+        return err_set(cause, "model sampling needs at least 2 timesteps, got %d", timesteps);
+    /* Linear in beta or in sqrt(beta): every beta lies between the endpoints. */
+    if (!(start < 1.0 && end < 1.0))
+        return err_set(cause, "%s betas %g..%g must lie in (0, 1)", def->name, start, end);
+
+    ms->kind = MODEL_SAMPLING_EPS;
+    ms->n = timesteps;
+    ms->sigmas = xmalloc((size_t)timesteps * sizeof *ms->sigmas);
+    ms->log_sigmas = xmalloc((size_t)timesteps * sizeof *ms->log_sigmas);
+    model_sampling_fill_discrete(ms, def, start, end);
+    return 0;
+}
+
+void
+model_sampling_release(struct model_sampling *ms)
+{
+    if (ms == NULL)
+        return;
+    free(ms->sigmas);
+    free(ms->log_sigmas);
+    memset(ms, 0, sizeof *ms);
+}
+
+static const struct model_sampling_kind_def *
+model_sampling_kind_of(const struct model_sampling *ms)
+{
+    CHECK(ms != NULL);
+    CHECK((int)ms->kind >= 0 && ms->kind < MODEL_SAMPLING_KIND_COUNT);
+    return &model_sampling_kinds[ms->kind];
+}
+
+double
+model_sampling_timestep(const struct model_sampling *ms, double sigma)
+{
+    return model_sampling_kind_of(ms)->timestep(ms, sigma);
+}
+
+double
+model_sampling_sigma(const struct model_sampling *ms, double t)
+{
+    return model_sampling_kind_of(ms)->sigma(ms, t);
+}
+
+double
+model_sampling_percent_to_sigma(const struct model_sampling *ms, double p)
+{
+    return model_sampling_kind_of(ms)->percent_to_sigma(ms, p);
+}
+
+/*
+ * Matches ComfyUI ModelSamplingDiscrete.timestep: argmin_i |log sigma - log_sigmas[i]|, the
+ * first index on ties (torch.argmin).  A sigma <= 0 makes every distance infinite: index 0.
+ */
+static double
+model_sampling_discrete_timestep(const struct model_sampling *ms, double sigma)
+{
+    CHECK(ms->n >= 1 && ms->log_sigmas != NULL);
+    double log_sigma = log(sigma);
+    int best = 0;
+    double best_dist = fabs(log_sigma - ms->log_sigmas[0]);
+    for (int i = 1; i < ms->n; i++) {
+        double dist = fabs(log_sigma - ms->log_sigmas[i]);
+        if (dist < best_dist) {
+            best = i;
+            best_dist = dist;
+        }
+    }
+    return best;
+}
+
+/*
+ * Matches ComfyUI ModelSamplingDiscrete.sigma: clamp t to [0, n-1], interpolate log sigma
+ * linearly between floor(t) and ceil(t) with weight frac(t), exponentiate.
+ */
+static double
+model_sampling_discrete_sigma(const struct model_sampling *ms, double t)
+{
+    CHECK(ms->n >= 1 && ms->log_sigmas != NULL);
+    CHECK(!isnan(t));
+    double top = ms->n - 1;
+    t = t < 0 ? 0 : t > top ? top : t;
+    double lo = floor(t);
+    double w = t - lo;
+    double log_sigma = (1.0 - w) * ms->log_sigmas[(int)lo] + w * ms->log_sigmas[(int)ceil(t)];
+    return exp(log_sigma);
+}
+
+/* Matches ComfyUI ModelSamplingDiscrete.percent_to_sigma (its 999.0 is n - 1). */
+static double
+model_sampling_discrete_percent(const struct model_sampling *ms, double p)
+{
+    if (p <= 0.0)
+        return MODEL_SAMPLING_SIGMA_BEFORE_START;
+    if (p >= 1.0)
+        return 0.0;
+    return model_sampling_discrete_sigma(ms, (1.0 - p) * (ms->n - 1));
+}

@@ -1,0 +1,99 @@
+/*
+ * model_sampling.h - the noise-level table of a diffusion model (ComfyUI's model_sampling).
+ *
+ * A model sampling maps between the sampler's noise level sigma and the network's timestep,
+ * and supplies the sigma range the schedulers walk down.  It reproduces ComfyUI
+ * comfy/model_sampling.py; the kinds so far:
+ *
+ *   MODEL_SAMPLING_EPS   ModelSamplingDiscrete: a table of n sigmas from a beta schedule,
+ *                        sigma = sqrt((1 - alphas_cumprod) / alphas_cumprod), ascending.
+ *                        timestep() is the NEAREST table index (no interpolation).
+ *
+ * Numbers: betas and their cumulative product are computed in double; sigmas and log_sigmas are
+ * stored as float, as ComfyUI stores float32 buffers (log taken in double before the cast).
+ * sigma_min and sigma_max are those float values widened to double.
+ *
+ * Ownership: init fills caller storage and allocates the two tables; release frees them.  The
+ * struct is public so callers may read the tables; only init writes them.
+ *
+ *     struct model_sampling ms;
+ *     char *cause = NULL;
+ *     if (model_sampling_init_discrete(&ms, MODEL_SAMPLING_BETA_SCALED_LINEAR, 0, 0, 1000,
+ *                                      &cause) != 0) { report(cause); free(cause); }
+ *     double t = model_sampling_timestep(&ms, 1.0);     -> 354
+ *     model_sampling_release(&ms);
+ */
+#ifndef FBW_CORE_MODEL_SAMPLING_H
+#define FBW_CORE_MODEL_SAMPLING_H
+
+/*
+ * Beta schedules, with diffusers' names.  LINEAR is DiT's (betas linear in beta, default
+ * 1e-4 .. 0.02); SCALED_LINEAR is Stable Diffusion's (linear in sqrt(beta), default
+ * 0.00085 .. 0.012), which ComfyUI's make_beta_schedule calls "linear".
+ */
+enum model_sampling_beta {
+    MODEL_SAMPLING_BETA_LINEAR,
+    MODEL_SAMPLING_BETA_SCALED_LINEAR,
+    MODEL_SAMPLING_BETA_COUNT
+};
+
+/* The kind of model sampling: how sigma, timestep and the sampler's space relate. */
+enum model_sampling_kind {
+    MODEL_SAMPLING_EPS,     /* ComfyUI ModelSamplingDiscrete + EPS (variance exploding) */
+    MODEL_SAMPLING_KIND_COUNT
+};
+
+/* ComfyUI's percent_to_sigma result for percent <= 0 ("before the start"). */
+#define MODEL_SAMPLING_SIGMA_BEFORE_START 999999999.9
+
+struct model_sampling {
+    enum model_sampling_kind kind;
+    int n;                  /* number of table entries (the model's training timesteps) */
+    float *sigmas;          /* [n] ascending; sigmas[0] = sigma_min, sigmas[n-1] = sigma_max */
+    float *log_sigmas;      /* [n] (float)log(sigma computed in double) */
+    double sigma_min;       /* (double)sigmas[0] */
+    double sigma_max;       /* (double)sigmas[n-1] */
+};
+
+/* The schedule's name ("linear", "scaled_linear"); beta must be valid. Static storage. */
+const char *model_sampling_beta_name(enum model_sampling_beta beta);
+
+/* The schedule called name, or -1 when name is unknown (or NULL). */
+int model_sampling_beta_from_name(const char *name);
+
+/* The kind's name ("eps"); kind must be valid. Static storage. */
+const char *model_sampling_kind_name(enum model_sampling_kind kind);
+
+/*
+ * Fill ms as ComfyUI ModelSamplingDiscrete (EPS) with `timesteps` entries from the given beta
+ * schedule.  beta_start/beta_end <= 0 select the schedule's default.  Returns 0, or -1 with
+ * *cause set (caller frees) when timesteps < 2 or the betas leave (0, 1).  beta must be valid.
+ * On failure ms owns nothing; on success call model_sampling_release.
+ */
+int model_sampling_init_discrete(struct model_sampling *ms, enum model_sampling_beta beta,
+                                 double beta_start, double beta_end, int timesteps,
+                                 char **cause);
+
+/* Free the tables and zero ms.  NULL-safe, and safe on a zeroed struct. */
+void model_sampling_release(struct model_sampling *ms);
+
+/*
+ * The network timestep for sigma > 0.  EPS: the table index whose log sigma is nearest to
+ * log(sigma), the first on ties (matches ComfyUI ModelSamplingDiscrete.timestep, torch argmin).
+ */
+double model_sampling_timestep(const struct model_sampling *ms, double sigma);
+
+/*
+ * The sigma at timestep t.  EPS: t clamped to [0, n-1], then log-linear interpolation between
+ * the two neighbouring table entries (matches ComfyUI ModelSamplingDiscrete.sigma).
+ */
+double model_sampling_sigma(const struct model_sampling *ms, double t);
+
+/*
+ * The sigma at which a fraction p of sampling has elapsed: p <= 0 gives
+ * MODEL_SAMPLING_SIGMA_BEFORE_START, p >= 1 gives 0, otherwise EPS gives sigma((1 - p)(n - 1))
+ * (matches ComfyUI ModelSamplingDiscrete.percent_to_sigma, whose 999 is n - 1 for n = 1000).
+ */
+double model_sampling_percent_to_sigma(const struct model_sampling *ms, double p);
+
+#endif

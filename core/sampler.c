@@ -1,0 +1,145 @@
+/*
+ * sampler.c - the sampler registry and the step-scope machinery every
+ * sampler shares (see sampler.h).  Update rules live one per file.
+ */
+#include "core/sampler.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/strdist.h"
+
+extern const struct sampler sampler_euler;
+extern const struct sampler sampler_euler_ancestral;
+extern const struct sampler sampler_heun;
+extern const struct sampler sampler_dpmpp_2m;
+
+/* In ComfyUI's KSAMPLER_NAMES order. */
+const struct sampler *const sampler_registry[] = {
+    &sampler_euler,
+    &sampler_euler_ancestral,
+    &sampler_heun,
+    &sampler_dpmpp_2m,
+};
+const size_t sampler_count = sizeof sampler_registry / sizeof sampler_registry[0];
+
+static const char *const sampler_family_names[SAMPLER_FAMILY_COUNT] = {
+    "deterministic", "ancestral", "SDE",
+};
+
+const char *
+sampler_family_name(enum sampler_family family)
+{
+    CHECK((unsigned)family < SAMPLER_FAMILY_COUNT);
+    return sampler_family_names[family];
+}
+
+const struct sampler *
+sampler_find(const char *name)
+{
+    for (size_t i = 0; i < sampler_count; i++)
+        if (strcmp(sampler_registry[i]->name, name) == 0)
+            return sampler_registry[i];
+    return NULL;
+}
+
+const char *
+sampler_closest(const char *name)
+{
+    const char *names[64];
+    CHECK(sampler_count <= 64);
+    for (size_t i = 0; i < sampler_count; i++)
+        names[i] = sampler_registry[i]->name;
+    return strdist_closest(name, names, sampler_count);
+}
+
+struct tensor *
+sampler_run(const struct sampler *s, struct denoiser *d, struct tensor_gen *noise,
+            const double *sigmas, int n, struct tensor *x, struct tensor_scope *out_scope,
+            sampler_step_fn on_step, void *ctx, char **cause)
+{
+    struct sampler_run r = {
+        .d = d, .noise = noise, .sigmas = sigmas, .n = n,
+        .cur = tensor_scope_new(TENSOR_SCOPE_INFERENCE),
+        .prev = tensor_scope_new(TENSOR_SCOPE_INFERENCE),
+        .on_step = on_step, .ctx = ctx,
+    };
+    struct tensor *out = NULL;
+    x = tensor_copy_to(r.cur, x);
+    struct tensor *res = s->sample(&r, x);
+    if (r.stopped)
+        err_set(cause, "stopped");
+    else if (tensor_scope_error(r.cur) != NULL)
+        err_set(cause, "%s", tensor_scope_error(r.cur));
+    else if (res == NULL)
+        err_set(cause, "sampler %s failed", s->name);
+    else
+        out = tensor_copy_to(out_scope, res);
+    tensor_scope_free(r.cur);
+    tensor_scope_free(r.prev);
+    return out;
+}
+
+struct tensor *
+sampler_step_begin(struct sampler_run *r, int i, struct tensor *x)
+{
+    if (tensor_scope_error(r->cur) != NULL)
+        return NULL;
+    if (r->on_step != NULL && r->on_step(r->ctx, i, r->n - 1) != 0) {
+        r->stopped = 1;
+        return NULL;
+    }
+    struct tensor_scope *older = r->prev;
+    r->prev = r->cur;
+    r->cur = older;
+    tensor_scope_reset(r->cur);
+    denoiser_begin_step(r->d, i);
+    return tensor_copy_to(r->cur, x);
+}
+
+struct tensor *
+sampler_denoise(struct sampler_run *r, struct tensor *x, double sigma)
+{
+    return denoiser_eval(r->d, r->cur, x, sigma);
+}
+
+struct tensor *
+sampler_noise(struct sampler_run *r, struct tensor *x)
+{
+    int64_t shape[TENSOR_MAX_DIMS];
+    int nd = tensor_ndim(x);
+    if (nd < 0)
+        return NULL;
+    for (int i = 0; i < nd; i++)
+        shape[i] = tensor_dim(x, i);
+    struct tensor *e = tensor_randn(r->cur, r->noise, nd, shape);
+    return tensor_to(r->cur, e, TENSOR_F32, tensor_device(x));
+}
+
+struct tensor *
+sampler_keep(struct sampler_run *r, struct tensor *t)
+{
+    return tensor_copy_to(r->cur, t);
+}
+
+struct tensor *
+sampler_to_d(struct sampler_run *r, struct tensor *x, struct tensor *den, double sigma)
+{
+    return tensor_div_scalar(r->cur, tensor_sub(r->cur, x, den), sigma);
+}
+
+void
+sampler_ancestral_step(double sigma_from, double sigma_to, double eta, double *sigma_down,
+                       double *sigma_up)
+{
+    if (eta == 0) {
+        *sigma_down = sigma_to;
+        *sigma_up = 0;
+        return;
+    }
+    double up = eta * sqrt(sigma_to * sigma_to * (sigma_from * sigma_from - sigma_to * sigma_to) /
+                           (sigma_from * sigma_from));
+    *sigma_up = fmin(sigma_to, up);
+    *sigma_down = sqrt(sigma_to * sigma_to - *sigma_up * *sigma_up);
+}

@@ -1,0 +1,90 @@
+/*
+ * sampler.h - ComfyUI's samplers (k-diffusion update rules) as a registry.
+ *
+ * A sampler walks x down a sigma schedule, calling the denoiser D(x, sigma)
+ * once or more per step.  Each sampler is a const descriptor in its own file
+ * (core/sampler_<name>.c) listed in sampler_registry[] (sampler.c): adding
+ * one is one file and one table line.
+ *
+ * Scopes: a run keeps two step scopes.  sampler_step_begin swaps them and
+ * clears the older one, so values from step i-1 (x, the last D) are still
+ * valid during step i; anything needed longer must be re-registered each step
+ * with sampler_keep.  Per-step noise comes from the run's CPU generator, one
+ * randn(x.shape) per draw, in draw order (DESIGN.md "Noise").
+ */
+#ifndef FBW_CORE_SAMPLER_H
+#define FBW_CORE_SAMPLER_H
+
+#include <stddef.h>
+
+#include "core/denoiser.h"
+#include "core/shim/tensor.h"
+
+enum sampler_family {
+    SAMPLER_DETERMINISTIC,  /* an ODE solver: no noise after the start */
+    SAMPLER_ANCESTRAL,      /* fresh i.i.d. noise every step */
+    SAMPLER_SDE,            /* Brownian increments (i.i.d. here; torchsde in ComfyUI) */
+    SAMPLER_FAMILY_COUNT
+};
+
+const char *sampler_family_name(enum sampler_family family);
+
+/* Called at the start of every step (progress display, cancellation). Nonzero stops the run. */
+typedef int (*sampler_step_fn)(void *ctx, int step, int steps);
+
+struct sampler_run {
+    struct denoiser *d;
+    struct tensor_gen *noise;       /* per-step noise */
+    const double *sigmas;           /* n values, the last usually 0 */
+    int n;
+    struct tensor_scope *cur, *prev;
+    sampler_step_fn on_step;
+    void *ctx;
+    int stopped;                    /* on_step asked to stop */
+};
+
+struct sampler {
+    const char *name;
+    const char *summary;
+    enum sampler_family family;
+    int calls_per_step;             /* model calls in a full step (the last may use fewer) */
+    int discard_penultimate;        /* KSampler drops the second-to-last sigma */
+    /* Returns the final x (in r->cur), or NULL on failure or stop. */
+    struct tensor *(*sample)(struct sampler_run *r, struct tensor *x);
+};
+
+extern const struct sampler *const sampler_registry[];
+extern const size_t sampler_count;
+
+/* The sampler called name, or NULL. */
+const struct sampler *sampler_find(const char *name);
+/* The registry name nearest to name (for "did you mean"). */
+const char *sampler_closest(const char *name);
+
+/*
+ * Runs sampler s from x over sigmas[0..n-1].  Returns the result in out_scope,
+ * or NULL with *cause (a tensor error, or "stopped").
+ */
+struct tensor *sampler_run(const struct sampler *s, struct denoiser *d, struct tensor_gen *noise,
+                           const double *sigmas, int n, struct tensor *x,
+                           struct tensor_scope *out_scope, sampler_step_fn on_step, void *ctx,
+                           char **cause);
+
+/* ---- for sampler implementations ---------------------------------------- */
+
+/* Starts step i: swaps scopes, moves x into the new step scope and returns it (NULL = stop). */
+struct tensor *sampler_step_begin(struct sampler_run *r, int i, struct tensor *x);
+/* D(x, sigma) into the current step scope. */
+struct tensor *sampler_denoise(struct sampler_run *r, struct tensor *x, double sigma);
+/* One standard-normal draw shaped like x, on x's device. */
+struct tensor *sampler_noise(struct sampler_run *r, struct tensor *x);
+/* Re-registers t in the current step scope (history older than one step). */
+struct tensor *sampler_keep(struct sampler_run *r, struct tensor *t);
+/* k-diffusion to_d: (x - D) / sigma. */
+struct tensor *sampler_to_d(struct sampler_run *r, struct tensor *x, struct tensor *den,
+                            double sigma);
+/* k-diffusion get_ancestral_step(sigma_from, sigma_to, eta). */
+void sampler_ancestral_step(double sigma_from, double sigma_to, double eta, double *sigma_down,
+                            double *sigma_up);
+
+#endif
