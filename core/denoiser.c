@@ -94,14 +94,30 @@ denoiser_x0(struct tensor_scope *s, struct tensor *x, struct tensor *out, int C,
     return tensor_axpby(s, 1.0, x, -sigma, eps);
 }
 
+/* The model's x0 prediction with CFG, in the call scope. */
+static struct tensor *
+denoiser_model(struct denoiser *d, struct tensor *x, double sigma, double timestep,
+               struct trace_record *rec)
+{
+    struct tensor_scope *cs = d->call;
+    const int batched = !denoiser_cfg_is_one(d->p.cfg);
+    const int64_t B = tensor_dim(x, 0);
+    const int C = model_out_channels(d->p.model);
+    struct cache_input in = denoiser_inputs(d, x, sigma, timestep, batched);
+    struct tensor *out = cache_forward(d->p.cache, d->p.model, cs, &in, rec);
+    if (!batched)
+        return denoiser_x0(cs, x, out, C, sigma);
+    struct tensor *cond = denoiser_x0(cs, x, tensor_narrow(cs, out, 0, 0, B), C, sigma);
+    struct tensor *uncond = denoiser_x0(cs, x, tensor_narrow(cs, out, 0, B, B), C, sigma);
+    /* uncond + (cond - uncond) * cfg */
+    return tensor_axpby(cs, 1.0, uncond, d->p.cfg, tensor_sub(cs, cond, uncond));
+}
+
 struct tensor *
 denoiser_eval(struct denoiser *d, struct tensor_scope *s, struct tensor *x, double sigma)
 {
     struct tensor_scope *cs = d->call;
     const double t0 = clock_now();
-    const int batched = !denoiser_cfg_is_one(d->p.cfg);
-    const int64_t B = tensor_dim(x, 0);
-    const int C = model_out_channels(d->p.model);
     const double timestep = model_sampling_timestep(d->p.ms, sigma);
 
     struct trace_record scratch, *rec = d->p.trace ? trace_append(d->p.trace) : &scratch;
@@ -109,23 +125,16 @@ denoiser_eval(struct denoiser *d, struct tensor_scope *s, struct tensor *x, doub
     rec->call = d->call_index++;
     rec->sigma = sigma;
     rec->timestep = timestep;
+    rec->reason = TRACE_OFF;
 
-    struct cache_input in = denoiser_inputs(d, x, sigma, timestep, batched);
-    struct tensor *out = cache_forward(d->p.cache, d->p.model, cs, &in, rec);
-    struct tensor *den;
-    if (!batched) {
-        den = denoiser_x0(cs, x, out, C, sigma);
-    } else {
-        struct tensor *cond = denoiser_x0(cs, x, tensor_narrow(cs, out, 0, 0, B), C, sigma);
-        struct tensor *uncond = denoiser_x0(cs, x, tensor_narrow(cs, out, 0, B, B), C, sigma);
-        /* uncond + (cond - uncond) * cfg */
-        den = tensor_axpby(cs, 1.0, uncond, d->p.cfg, tensor_sub(cs, cond, uncond));
-    }
+    struct tensor *den = d->p.exact ? d->p.exact(d->p.exact_ctx, cs, x, sigma)
+                                    : denoiser_model(d, x, sigma, timestep, rec);
     const char *err = tensor_scope_error(cs);
     struct tensor *result = err ? NULL : tensor_copy_to(s, den);
     if (err != NULL)
         tensor_scope_set_error(s, err);
-    tensor_synchronize(model_device(d->p.model));
+    if (d->p.model != NULL)
+        tensor_synchronize(model_device(d->p.model));
     tensor_scope_reset(cs);
     rec->ms = (clock_now() - t0) * 1e3;
     d->calls++;

@@ -34,6 +34,12 @@ struct denoiser_params {
     struct trace *trace;        /* may be NULL */
     double cfg;
     int64_t label;              /* class index; the null class is num_classes */
+    /*
+     * Test seam: an exact x0 predictor called instead of the model (model,
+     * cache and cfg are then ignored).  The scalar toy problems use it.
+     */
+    struct tensor *(*exact)(void *ctx, struct tensor_scope *s, struct tensor *x, double sigma);
+    void *exact_ctx;
 };
 
 struct denoiser;

@@ -361,6 +361,22 @@ fail:
     return NULL;
 }
 
+struct model *
+model_new_custom(const struct model_arch *arch, const struct model_config *cfg, void *impl,
+                 enum tensor_device device)
+{
+    CHECK(cfg->class_names == NULL);
+    struct model *m = xcalloc(1, sizeof *m);
+    m->path = xstrdup("(custom)");
+    m->cfg = *cfg;
+    m->arch = arch;
+    m->impl = impl;
+    m->device = device;
+    m->weights = tensor_scope_new(TENSOR_SCOPE_INFERENCE);
+    m->work = tensor_scope_new(TENSOR_SCOPE_INFERENCE);
+    return m;
+}
+
 void
 model_free(struct model *m)
 {

@@ -43,4 +43,12 @@ struct model_arch {
 
 extern const struct model_arch model_arch_dit;
 
+/*
+ * A model over an architecture that brings its own state instead of a
+ * checkpoint (scripted models in tests).  cfg is copied (class_names must be
+ * NULL); impl is released with arch->release when the model is freed.
+ */
+struct model *model_new_custom(const struct model_arch *arch, const struct model_config *cfg,
+                               void *impl, enum tensor_device device);
+
 #endif

@@ -114,7 +114,7 @@ sampler_noise(struct sampler_run *r, struct tensor *x)
     for (int i = 0; i < nd; i++)
         shape[i] = tensor_dim(x, i);
     struct tensor *e = tensor_randn(r->cur, r->noise, nd, shape);
-    return tensor_to(r->cur, e, TENSOR_F32, tensor_device(x));
+    return tensor_to(r->cur, e, tensor_dtype(x), tensor_device(x));
 }
 
 struct tensor *
