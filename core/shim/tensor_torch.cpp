@@ -86,6 +86,8 @@ tensor_shape_vec(int ndim, const int64_t *shape)
 {
     if (ndim < 0 || ndim > TENSOR_MAX_DIMS)
         throw std::invalid_argument("bad ndim " + std::to_string(ndim));
+    if (ndim > 0 && shape == nullptr)
+        throw std::invalid_argument("NULL shape");
     return std::vector<int64_t>(shape, shape + ndim);
 }
 
@@ -111,6 +113,13 @@ tensor_wrap(struct tensor_scope *s, at::Tensor t)
     return &s->tensors.back();
 }
 
+/* What a failed op returns, whatever its return type: NULL, NaN or -1. */
+struct tensor_op_failed {
+    operator struct tensor *() const { return nullptr; }
+    operator double() const { return NAN; }
+    operator int() const { return -1; }
+};
+
 /*
  * OP_BEGIN/OP_END bracket every entry point that allocates into a scope.  A
  * failed scope makes the op a no-op; any exception becomes the scope's error.
@@ -118,10 +127,10 @@ tensor_wrap(struct tensor_scope *s, at::Tensor t)
 #define OP_BEGIN(s)                                                             \
     if ((s) == nullptr) {                                                       \
         tensor_error_tls = std::string(__func__) + ": NULL scope";              \
-        return {};                                                              \
+        return tensor_op_failed{};                                                              \
     }                                                                           \
     if ((s)->failed)                                                            \
-        return {};                                                              \
+        return tensor_op_failed{};                                                              \
     try {                                                                       \
         c10::InferenceMode tensor_guard_((s)->mode == TENSOR_SCOPE_INFERENCE);
 
@@ -133,13 +142,13 @@ tensor_wrap(struct tensor_scope *s, at::Tensor t)
     } catch (...) {                                                             \
         tensor_scope_fail((s), __func__, "unknown C++ exception");              \
     }                                                                           \
-    return {};
+    return tensor_op_failed{};
 
 /* A NULL input means an earlier op failed (in this or another scope). */
 #define NEED(s, x)                                                              \
     if ((x) == nullptr) {                                                       \
         tensor_scope_fail((s), __func__, "input '" #x "' is NULL");             \
-        return {};                                                              \
+        return tensor_op_failed{};                                                              \
     }
 
 #define UNARY(name, expr)                                                       \
@@ -296,6 +305,8 @@ tensor_gen_new(uint64_t seed, enum tensor_device device, char **cause)
         return g;
     } catch (const std::exception &e) {
         tensor_error_tls = std::string("tensor_gen_new: ") + e.what();
+    } catch (...) {
+        tensor_error_tls = "tensor_gen_new: unknown C++ exception";
     }
     if (cause != nullptr)
         *cause = strdup(tensor_error_tls.c_str());
@@ -372,6 +383,8 @@ tensor_from_data(struct tensor_scope *s, const void *data, enum tensor_dtype dty
                  const int64_t *shape, enum tensor_device device)
 {
     OP_BEGIN(s)
+    if (data == nullptr)
+        throw std::invalid_argument("NULL data");
     auto opts = at::TensorOptions().dtype(tensor_scalar_type(dtype));
     at::Tensor host = at::from_blob(const_cast<void *>(data), tensor_shape_vec(ndim, shape), opts);
     return tensor_wrap(s, host.to(tensor_torch_device(device), /*non_blocking=*/false,
@@ -522,8 +535,12 @@ tensor_item(struct tensor_scope *s, struct tensor *t)
 extern "C" double
 tensor_rel_l1(struct tensor_scope *s, struct tensor *a, struct tensor *b)
 {
-    if (s == nullptr || s->failed || a == nullptr || b == nullptr)
+    if (s == nullptr || s->failed)
         return NAN;
+    if (a == nullptr || b == nullptr) {
+        tensor_scope_fail(s, __func__, "input is NULL");
+        return NAN;
+    }
     try {
         c10::InferenceMode guard(s->mode == TENSOR_SCOPE_INFERENCE);
         if (!a->t.sizes().equals(b->t.sizes()))
@@ -531,8 +548,12 @@ tensor_rel_l1(struct tensor_scope *s, struct tensor *a, struct tensor *b)
         at::Tensor num = (a->t - b->t).abs().mean();
         at::Tensor den = a->t.abs().mean();
         return (num / den).item<double>();
+    } catch (const c10::Error &e) {
+        tensor_scope_fail(s, __func__, e.what_without_backtrace());
     } catch (const std::exception &e) {
         tensor_scope_fail(s, __func__, e.what());
+    } catch (...) {
+        tensor_scope_fail(s, __func__, "unknown C++ exception");
     }
     return NAN;
 }
@@ -612,8 +633,8 @@ extern "C" struct tensor *
 tensor_permute(struct tensor_scope *s, struct tensor *t, int ndim, const int *dims)
 {
     OP_BEGIN(s) NEED(s, t)
-    if (ndim < 0 || ndim > TENSOR_MAX_DIMS)
-        throw std::invalid_argument("bad ndim");
+    if (ndim < 0 || ndim > TENSOR_MAX_DIMS || (ndim > 0 && dims == nullptr))
+        throw std::invalid_argument("bad dims");
     std::vector<int64_t> d(dims, dims + ndim);
     return tensor_wrap(s, t->t.permute(d));
     OP_END(s)
@@ -639,6 +660,8 @@ extern "C" struct tensor *
 tensor_cat(struct tensor_scope *s, struct tensor *const *ts, int n, int dim)
 {
     OP_BEGIN(s)
+    if (n > 0 && ts == nullptr)
+        throw std::invalid_argument("NULL tensor list");
     std::vector<at::Tensor> v;
     for (int i = 0; i < n; i++) {
         if (ts[i] == nullptr)
@@ -652,6 +675,10 @@ tensor_cat(struct tensor_scope *s, struct tensor *const *ts, int n, int dim)
 extern "C" int
 tensor_chunk(struct tensor_scope *s, struct tensor *t, int n, int dim, struct tensor **out)
 {
+    if (out == nullptr) {
+        tensor_scope_fail(s, __func__, "NULL output array");
+        return -1;
+    }
     for (int i = 0; i < n; i++)
         out[i] = nullptr;
     if (s == nullptr || s->failed)
@@ -669,8 +696,12 @@ tensor_chunk(struct tensor_scope *s, struct tensor *t, int n, int dim, struct te
         for (int i = 0; i < n; i++)
             out[i] = tensor_wrap(s, parts[i]);
         return 0;
+    } catch (const c10::Error &e) {
+        tensor_scope_fail(s, __func__, e.what_without_backtrace());
     } catch (const std::exception &e) {
         tensor_scope_fail(s, __func__, e.what());
+    } catch (...) {
+        tensor_scope_fail(s, __func__, "unknown C++ exception");
     }
     return -1;
 }
@@ -712,6 +743,8 @@ tensor_read_impl(struct tensor_scope *s, struct tensor *t, void *dst, size_t n, 
         tensor_scope_fail(s, "tensor_read", e.what_without_backtrace());
     } catch (const std::exception &e) {
         tensor_scope_fail(s, "tensor_read", e.what());
+    } catch (...) {
+        tensor_scope_fail(s, "tensor_read", "unknown C++ exception");
     }
     return -1;
 }
