@@ -4,6 +4,7 @@
 #   make                       build ./fbw
 #   make test                  build and run every test (unit, reference, end-to-end)
 #   make asan                  build ./fbw-asan and the tests with ASan/UBSan, and run the tests
+#   make demo                  build and run the main job (a generation with and without the cache)
 #   make bench                 print the engine's performance figures
 #   make LIBTORCH=<prefix>     build against another libtorch (e.g. a PyTorch install's torch/ dir, for CUDA)
 
@@ -42,7 +43,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 TEST_SUPPORT := $(BUILD)/tests/support.o
 
-.PHONY: all deps test test-unit test-e2e asan bench clean check-layers
+.PHONY: all deps demo test asan bench clean check-layers
 all: $(BIN)
 
 $(BIN): $(BUILD)/libfbw.a $(CLI_OBJ)
@@ -77,8 +78,11 @@ asan:
 	$(MAKE) BUILD=build-asan BIN=fbw-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
 
-bench: fbw
-	./fbw bench
+demo: $(BIN)
+	@FBW=./$(BIN) tools/demo.sh
+
+bench: $(BIN)
+	./$(BIN) bench
 
 clean:
 	rm -rf build build-asan fbw fbw-asan
