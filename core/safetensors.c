@@ -262,14 +262,9 @@ safetensors_entry_err(char **cause, const char *path, const char *name, const ch
 {
     if (cause == NULL)
         return -1;
-    va_list ap, ap2;
+    va_list ap;
     va_start(ap, fmt);
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    CHECK(n >= 0);
-    char *tail = xmalloc((size_t)n + 1);
-    vsnprintf(tail, (size_t)n + 1, fmt, ap);
+    char *tail = xvasprintf(fmt, ap);
     va_end(ap);
     err_set(cause, "'%s': tensor '%s': %s", path, name, tail);
     free(tail);

@@ -57,8 +57,8 @@ xstrdup(const char *s)
     return memcpy(xmalloc(n), s, n);
 }
 
-static char *
-err_vasprintf(const char *fmt, va_list ap)
+char *
+xvasprintf(const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);
@@ -75,7 +75,7 @@ xasprintf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = err_vasprintf(fmt, ap);
+    char *s = xvasprintf(fmt, ap);
     va_end(ap);
     return s;
 }
@@ -87,7 +87,7 @@ err_set(char **cause, const char *fmt, ...)
         return -1;
     va_list ap;
     va_start(ap, fmt);
-    *cause = err_vasprintf(fmt, ap);
+    *cause = xvasprintf(fmt, ap);
     va_end(ap);
     return -1;
 }

@@ -9,6 +9,7 @@
 #ifndef FBW_UTIL_ERR_H
 #define FBW_UTIL_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 enum {
@@ -34,6 +35,8 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 /* printf into a newly allocated string the caller frees. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same with a va_list (consumed). */
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /*
  * Fill *cause (when cause is non-NULL) with a newly allocated message and

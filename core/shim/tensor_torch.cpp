@@ -160,6 +160,17 @@ struct tensor_op_failed {
         OP_END(s)                                                               \
     }
 
+/* Ops on one tensor and one scalar k. */
+#define UNARY_K(name, expr)                                                     \
+    extern "C" struct tensor *name(struct tensor_scope *s, struct tensor *t,    \
+                                   double k)                                    \
+    {                                                                           \
+        OP_BEGIN(s) NEED(s, t)                                                  \
+        const at::Tensor &x = t->t;                                             \
+        return tensor_wrap(s, (expr));                                          \
+        OP_END(s)                                                               \
+    }
+
 #define BINARY(name, expr)                                                      \
     extern "C" struct tensor *name(struct tensor_scope *s, struct tensor *a,    \
                                    struct tensor *b)                            \
@@ -471,29 +482,11 @@ tensor_axpby(struct tensor_scope *s, double a, struct tensor *x, double b, struc
     OP_END(s)
 }
 
-extern "C" struct tensor *
-tensor_mul_scalar(struct tensor_scope *s, struct tensor *t, double k)
-{
-    OP_BEGIN(s) NEED(s, t)
-    return tensor_wrap(s, t->t * k);
-    OP_END(s)
-}
+UNARY_K(tensor_mul_scalar, x * k)
 
-extern "C" struct tensor *
-tensor_div_scalar(struct tensor_scope *s, struct tensor *t, double k)
-{
-    OP_BEGIN(s) NEED(s, t)
-    return tensor_wrap(s, t->t / k);
-    OP_END(s)
-}
+UNARY_K(tensor_div_scalar, x / k)
 
-extern "C" struct tensor *
-tensor_add_scalar(struct tensor_scope *s, struct tensor *t, double k)
-{
-    OP_BEGIN(s) NEED(s, t)
-    return tensor_wrap(s, t->t + k);
-    OP_END(s)
-}
+UNARY_K(tensor_add_scalar, x + k)
 
 extern "C" struct tensor *
 tensor_clamp(struct tensor_scope *s, struct tensor *t, double lo, double hi)
