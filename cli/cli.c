@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,31 @@ cli_fail(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return EXIT_RUNTIME;
+}
+
+/* The one signal flag (STYLE.md: a justified singleton). */
+static volatile sig_atomic_t cli_interrupt_flag;
+
+static void
+cli_on_signal(int sig)
+{
+    cli_interrupt_flag = 1;
+    signal(sig, SIG_DFL);       /* a second signal ends the process */
+}
+
+void
+cli_catch_interrupt(void)
+{
+    struct sigaction sa = {.sa_handler = cli_on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int
+cli_interrupted(void)
+{
+    return cli_interrupt_flag != 0;
 }
 
 void

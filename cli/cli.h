@@ -38,6 +38,15 @@ int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 /* Print "fbw: msg" to stderr; returns EXIT_RUNTIME. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Ctrl-C: after cli_catch_interrupt(), SIGINT/SIGTERM only set a flag that
+ * long work polls (cli_interrupted) so it can stop between steps and leave
+ * no half-written file.  A second Ctrl-C kills the process as usual.
+ */
+void cli_catch_interrupt(void);
+int cli_interrupted(void);
+#define EXIT_INTERRUPTED 130
+
 /* Applies --threads (0 = leave libtorch's default) and records it in app. */
 void cli_set_threads(struct app *app, int threads);
 

@@ -143,15 +143,18 @@ generate_parse(int argc, char **argv, struct generate_opts *o)
     return 0;
 }
 
-/* A progress bar on stderr when it is a terminal. */
+/* Before every step: stop on Ctrl-C; a progress bar on stderr when ctx (show) is set. */
 static int
 generate_progress(void *ctx, int step, int steps)
 {
-    (void)ctx;
-    int width = 30, done = steps ? step * width / steps : width;
-    fprintf(stderr, "\r[%.*s%*s] step %d/%d", done, "##############################",
-            width - done, "", step + 1, steps);
-    fflush(stderr);
+    if (cli_interrupted())
+        return 1;
+    if (ctx != NULL) {
+        int width = 30, done = steps ? step * width / steps : width;
+        fprintf(stderr, "\r[%.*s%*s] step %d/%d", done, "##############################",
+                width - done, "", step + 1, steps);
+        fflush(stderr);
+    }
     return 0;
 }
 
@@ -236,14 +239,20 @@ cmd_generate(int argc, char **argv, struct app *app)
         rc = cli_usage_error("generate", USAGE_GENERATE, "%s", cause);
         goto out;
     }
-    if (!o.quiet && isatty(STDERR_FILENO))
-        o.p.on_step = generate_progress;
+    int show = !o.quiet && isatty(STDERR_FILENO);
+    o.p.on_step = generate_progress;
+    o.p.ctx = show ? &show : NULL;
+    cli_catch_interrupt();
     struct engine_result r;
     if (engine_generate(m, &o.p, &r, &cause) < 0) {
-        rc = cli_fail("generation failed: %s", cause);
+        if (show)
+            fputc('\n', stderr);
+        rc = cli_interrupted() ? EXIT_INTERRUPTED : cli_fail("generation failed: %s", cause);
+        if (rc == EXIT_INTERRUPTED)
+            fprintf(stderr, "fbw: interrupted; nothing was written\n");
         goto out;
     }
-    if (o.p.on_step != NULL)
+    if (show)
         fputc('\n', stderr);
     if (generate_outputs(&o, &r, &cause) < 0) {
         rc = cli_fail("%s", cause);

@@ -117,6 +117,11 @@ struct tensor *
 denoiser_eval(struct denoiser *d, struct tensor_scope *s, struct tensor *x, double sigma)
 {
     struct tensor_scope *cs = d->call;
+    /* Sticky errors: after a failure (or a stop) calls do nothing, as tensor ops do. */
+    if (x == NULL || tensor_scope_error(s) != NULL) {
+        tensor_scope_set_error(s, "denoiser_eval: no input (an earlier step failed or stopped)");
+        return NULL;
+    }
     const double t0 = clock_now();
     const double timestep = model_sampling_timestep(d->p.ms, sigma);
 

@@ -77,4 +77,18 @@ done
 expect_rc 0 "list samplers" "$FBW" list samplers
 grep -Eq '^heun +deterministic +2$' "$dir/out" && pass "list shows calls per step" || fail "list: $(cat "$dir/out")"
 
+# Ctrl-C stops between steps: exit 130, and no output file (not even a partial one) appears.
+slow="$dir/slow.safetensors"
+"$FBW" init-model --out "$slow" --input-size 32 --hidden-size 192 --depth 6 --num-heads 6 >/dev/null
+"$FBW" generate --model "$slow" --steps 2000 --out "$dir/int.png" --trace "$dir/int.jsonl" --quiet \
+    >"$dir/out" 2>"$dir/err" &
+pid=$!
+sleep 3
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 130 ] && pass "Ctrl-C exits 130" || fail "Ctrl-C: exit $rc: $(cat "$dir/err")"
+grep_err "interrupted" "Ctrl-C is reported"
+ls "$dir"/int* >/dev/null 2>&1 && fail "files left after Ctrl-C: $(ls "$dir"/int*)" || pass "nothing written on Ctrl-C"
+
 [ $fails -eq 0 ] || { echo "$fails e2e check(s) failed"; exit 1; }
