@@ -41,7 +41,7 @@ TEST_SRC := $(sort $(wildcard tests/*/*_test.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(SHIM_SRC:%.cpp=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
-TEST_SUPPORT := $(BUILD)/tests/support.o
+TEST_SUPPORT := $(BUILD)/tests/support.o $(BUILD)/tests/toy.o
 
 .PHONY: all deps demo test asan bench clean check-layers
 all: $(BIN)

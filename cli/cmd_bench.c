@@ -148,10 +148,12 @@ static int
 bench_measure(struct model *m, int steps, int repeat, struct bench_run *full,
               struct bench_run *hit, char **cause)
 {
-    struct engine_params p = {
-        .sampler = "euler", .scheduler = "normal", .steps = steps, .cfg = 4.0, .seed = 1,
-        .label = 1, .cache = CACHE_PARAMS_DEFAULT,
-    };
+    struct engine_params p = ENGINE_PARAMS_DEFAULT;
+    p.scheduler = "normal";
+    p.steps = steps;
+    p.cfg = 4.0;
+    p.seed = 1;
+    p.label = 1;
     struct engine_params ph = p;
     ph.cache.residual_diff_threshold = 1e9;     /* every call after the first hits */
     if (bench_generate(m, &p, full, cause) < 0)  /* warm-up, discarded */

@@ -111,11 +111,7 @@ generate_opt(struct generate_opts *o, int c, const char *flag, const char *v)
 static int
 generate_parse(int argc, char **argv, struct generate_opts *o)
 {
-    *o = (struct generate_opts){
-        .p = {.sampler = "euler", .scheduler = "simple", .steps = 20, .cfg = 8.0,
-              .cache = CACHE_PARAMS_DEFAULT},
-        .device = TENSOR_CPU,
-    };
+    *o = (struct generate_opts){.p = ENGINE_PARAMS_DEFAULT, .device = TENSOR_CPU};
     int c, idx;
     optind = 1;
     opterr = 0;

@@ -71,7 +71,9 @@ denoiser_inputs(struct denoiser *d, struct tensor *x, double sigma, double times
     const int64_t B = tensor_dim(x, 0);
     const int64_t n = batched ? 2 * B : B;
     enum tensor_device dev = model_device(d->p.model);
-    struct tensor *xin = tensor_mul_scalar(s, x, 1.0 / sqrt(sigma * sigma + 1.0));
+    /* calculate_input: EPS scales to unit variance; CONST (flow) feeds x as is. */
+    struct tensor *xin = model_sampling_is_const(d->p.ms)
+                             ? x : tensor_mul_scalar(s, x, 1.0 / sqrt(sigma * sigma + 1.0));
     struct tensor *pair[2] = {xin, xin};
     int64_t *labels = xmalloc((size_t)n * sizeof *labels);
     for (int64_t i = 0; i < n; i++)
@@ -86,7 +88,8 @@ denoiser_inputs(struct denoiser *d, struct tensor *x, double sigma, double times
     return in;
 }
 
-/* x - sigma * eps, with eps the first C channels of out. */
+/* calculate_denoised, EPS and CONST alike: x - sigma * out (out = eps, or the velocity
+ * eps - x0 for flow), with out the first C channels of the network output. */
 static struct tensor *
 denoiser_x0(struct tensor_scope *s, struct tensor *x, struct tensor *out, int C, double sigma)
 {

@@ -4,7 +4,9 @@
  * Samplers call denoiser_eval(d, s, x, sigma) and get the predicted clean
  * sample, in k-diffusion space (x = x0 + sigma * eps for EPS models).  For
  * EPS: input x / sqrt(sigma^2 + 1), timestep = nearest table index in log
- * sigma, D = x - sigma * eps.  With cfg != 1 the cond and uncond batches run
+ * sigma, D = x - sigma * eps.  CONST (flow matching, x = (1 - sigma) x0 +
+ * sigma eps): input x, timestep = sigma * multiplier, D = x - sigma * v with
+ * v = eps - x0 the predicted velocity.  With cfg != 1 the cond and uncond batches run
  * in one model call ([cond; uncond], uncond = the null class) and
  * D = D_uncond + (D_cond - D_uncond) * cfg over every channel; cfg == 1 skips
  * the uncond half, as ComfyUI does (comfy/samplers.py sampling_function).

@@ -16,9 +16,9 @@
 int
 engine_model_sampling(const struct model_config *cfg, struct model_sampling *ms, char **cause)
 {
-    if (strcmp(cfg->prediction, "eps") != 0)
-        return err_set(cause, "prediction \"%s\" is not supported yet (only \"eps\")",
-                       cfg->prediction);
+    if (strcmp(cfg->prediction, "flow") == 0)
+        return model_sampling_init_flow(ms, cfg->shift, cfg->multiplier, cfg->num_timesteps,
+                                        cause);
     int beta = model_sampling_beta_from_name(cfg->beta_schedule);
     if (beta < 0)
         return err_set(cause, "unknown beta_schedule '%s'", cfg->beta_schedule);
@@ -47,16 +47,25 @@ engine_check_params(const struct model *m, const struct engine_params *p, char *
                        (long long)p->label, cfg->num_classes, cfg->num_classes);
     if (!isfinite(p->cfg))
         return err_set(cause, "cfg must be a finite number");
+    if (!(p->denoise >= 0 && p->denoise <= 1))
+        return err_set(cause, "denoise must be in (0, 1], not %g", p->denoise);
+    if (!isnan(p->eta) && !(p->eta >= 0))
+        return err_set(cause, "eta must be >= 0, not %g", p->eta);
+    if (!isnan(p->s_noise) && !(p->s_noise >= 0))
+        return err_set(cause, "s_noise must be >= 0, not %g", p->s_noise);
     return 0;
 }
 
-/* KSampler.calculate_sigmas: the schedule, minus the penultimate value if the sampler asks. */
+/* KSampler.calculate_sigmas: for the samplers that ask, one step more and the penultimate
+ * value dropped. */
 static int
-engine_sigmas(const struct engine_params *p, const struct sampler *smp,
-              const struct model_sampling *ms, struct engine_result *out, char **cause)
+engine_calculate_sigmas(const struct engine_params *p, const struct sampler *smp,
+                        const struct model_sampling *ms, int steps, struct engine_result *out,
+                        char **cause)
 {
     const struct scheduler *sch = scheduler_find(p->scheduler);
-    if (scheduler_sigmas(sch, ms, p->steps, &out->sigmas, &out->nsigmas, cause) < 0)
+    steps += smp->discard_penultimate;
+    if (scheduler_sigmas(sch, ms, steps, &out->sigmas, &out->nsigmas, cause) < 0)
         return -1;
     if (smp->discard_penultimate && out->nsigmas >= 3) {
         out->sigmas[out->nsigmas - 2] = out->sigmas[out->nsigmas - 1];
@@ -65,13 +74,34 @@ engine_sigmas(const struct engine_params *p, const struct sampler *smp,
     return 0;
 }
 
-/* ComfyUI noise_scaling (EPS): noise * sqrt(1 + s0^2) on a full denoise, else noise * s0. */
+/* KSampler.set_steps: with denoise < 1, the last steps+1 sigmas of int(steps / denoise). */
+static int
+engine_sigmas(const struct engine_params *p, const struct sampler *smp,
+              const struct model_sampling *ms, struct engine_result *out, char **cause)
+{
+    if (p->denoise == 0 || p->denoise > 0.9999)
+        return engine_calculate_sigmas(p, smp, ms, p->steps, out, cause);
+    int new_steps = (int)(p->steps / p->denoise);
+    if (new_steps > SCHEDULER_MAX_STEPS)
+        return err_set(cause, "steps / denoise = %d exceeds %d", new_steps, SCHEDULER_MAX_STEPS);
+    if (engine_calculate_sigmas(p, smp, ms, new_steps, out, cause) < 0)
+        return -1;
+    int keep = p->steps + 1 < out->nsigmas ? p->steps + 1 : out->nsigmas;
+    memmove(out->sigmas, out->sigmas + (out->nsigmas - keep), (size_t)keep * sizeof *out->sigmas);
+    out->nsigmas = keep;
+    return 0;
+}
+
+/* ComfyUI noise_scaling with an empty latent: EPS noise * sqrt(1 + s0^2) on a full denoise,
+ * else noise * s0; CONST s0 * noise + (1 - s0) * 0. */
 static struct tensor *
 engine_initial_x(struct tensor_scope *s, struct tensor_gen *gen, const struct model_config *cfg,
                  const struct model_sampling *ms, double sigma0, enum tensor_device dev)
 {
     const int64_t shape[4] = {1, cfg->in_channels, cfg->input_size, cfg->input_size};
     struct tensor *noise = tensor_to(s, tensor_randn(s, gen, 4, shape), TENSOR_F32, dev);
+    if (model_sampling_is_const(ms))
+        return tensor_mul_scalar(s, noise, sigma0);
     int max_denoise = fabs(ms->sigma_max - sigma0) <= 1e-5 * fmax(fabs(ms->sigma_max),
                                                                   fabs(sigma0)) ||
                       sigma0 > ms->sigma_max;
@@ -142,8 +172,14 @@ engine_generate(struct model *m, const struct engine_params *p, struct engine_re
         goto out;
     struct tensor *x = engine_initial_x(run.scope, run.gen_init, model_config(m), &run.ms,
                                         out->sigmas[0], model_device(m));
-    x = sampler_run(smp, run.den, run.gen_step, out->sigmas, out->nsigmas, x, run.scope,
-                    p->on_step, p->ctx, cause);
+    struct sampler_params sp = {
+        .ms = &run.ms, .noise = run.gen_step, .eta = p->eta, .s_noise = p->s_noise,
+        .on_step = p->on_step, .ctx = p->ctx,
+    };
+    x = sampler_run(smp, run.den, &sp, out->sigmas, out->nsigmas, x, run.scope, cause);
+    /* inverse_noise_scaling: CONST divides by (1 - sigma_last); EPS is the identity. */
+    if (x != NULL && model_sampling_is_const(&run.ms) && out->sigmas[out->nsigmas - 1] != 1.0)
+        x = tensor_mul_scalar(run.scope, x, 1.0 / (1.0 - out->sigmas[out->nsigmas - 1]));
     if (x == NULL || engine_read_output(&run, x, out, cause) < 0)
         goto out;
     out->calls = denoiser_calls(run.den);

@@ -2,12 +2,15 @@
  * engine.h - one generation: model + sampler + scheduler + cache -> sample + trace.
  *
  * The engine knows nothing of sweeps, SQLite, gnuplot or curses.  It follows
- * ComfyUI's KSampler: sigmas from the scheduler on the model's table (the
- * penultimate dropped for the samplers that ask), initial noise randn(1, C,
- * H, W) from a CPU generator seeded with seed scaled by sqrt(1 + sigma_0^2)
- * for a full denoise (sigma_0 at the model's sigma_max), per-step noise from
- * a second CPU generator with the same seed, and a fresh cache state.  With
- * the same inputs the output is bit-identical.
+ * ComfyUI's KSampler: sigmas from the scheduler on the model's table (for
+ * dpm_2, dpm_2_ancestral, uni_pc and uni_pc_bh2 one step more, then the
+ * penultimate dropped; with denoise < 1 the last steps+1 of int(steps /
+ * denoise)), initial noise randn(1, C, H, W) from a CPU generator seeded with
+ * seed, scaled as ComfyUI's noise_scaling (EPS: sqrt(1 + sigma_0^2) on a full
+ * denoise, else sigma_0; CONST: sigma_0), per-step noise from a second CPU
+ * generator with the same seed, a fresh cache state, and for CONST the final
+ * division by (1 - sigma_last).  With the same inputs the output is
+ * bit-identical.
  *
  * Ownership: engine_generate fills caller storage (struct engine_result) that
  * engine_result_release frees; the model is borrowed.
@@ -15,6 +18,7 @@
 #ifndef FBW_CORE_ENGINE_H
 #define FBW_CORE_ENGINE_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "core/cache.h"
@@ -26,6 +30,8 @@ struct engine_params {
     const char *sampler;            /* ComfyUI name */
     const char *scheduler;
     int steps;
+    double denoise;                 /* (0, 1]; 0 is taken as 1 (a full denoise) */
+    double eta, s_noise;            /* NAN: the sampler's defaults */
     double cfg;
     uint64_t seed;
     int64_t label;                  /* class index */
@@ -35,6 +41,11 @@ struct engine_params {
     int (*on_step)(void *ctx, int step, int steps);
     void *ctx;
 };
+
+/* Start every engine_params from this (ComfyUI KSampler's defaults; eta/s_noise unset). */
+#define ENGINE_PARAMS_DEFAULT                                                               \
+    { .sampler = "euler", .scheduler = "simple", .steps = 20, .denoise = 1.0, .eta = NAN,   \
+      .s_noise = NAN, .cfg = 8.0, .seed = 0, .label = 0, .cache = CACHE_PARAMS_DEFAULT }
 
 struct engine_result {
     float *x0;                      /* (1, C, H, W) float32 output, host memory */

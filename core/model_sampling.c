@@ -50,10 +50,20 @@ struct model_sampling_kind_def {
 static double model_sampling_discrete_timestep(const struct model_sampling *ms, double sigma);
 static double model_sampling_discrete_sigma(const struct model_sampling *ms, double t);
 static double model_sampling_discrete_percent(const struct model_sampling *ms, double p);
+static double model_sampling_flow_timestep(const struct model_sampling *ms, double sigma);
+static double model_sampling_flow_sigma(const struct model_sampling *ms, double t);
+static double model_sampling_flow_percent(const struct model_sampling *ms, double p);
+static double model_sampling_flux_timestep(const struct model_sampling *ms, double sigma);
+static double model_sampling_flux_sigma(const struct model_sampling *ms, double t);
+static double model_sampling_flux_percent(const struct model_sampling *ms, double p);
 
 static const struct model_sampling_kind_def model_sampling_kinds[MODEL_SAMPLING_KIND_COUNT] = {
     [MODEL_SAMPLING_EPS] = { "eps", model_sampling_discrete_timestep,
                              model_sampling_discrete_sigma, model_sampling_discrete_percent },
+    [MODEL_SAMPLING_FLOW] = { "flow", model_sampling_flow_timestep, model_sampling_flow_sigma,
+                              model_sampling_flow_percent },
+    [MODEL_SAMPLING_FLUX] = { "flux", model_sampling_flux_timestep, model_sampling_flux_sigma,
+                              model_sampling_flux_percent },
 };
 
 const char *
@@ -222,4 +232,123 @@ model_sampling_discrete_percent(const struct model_sampling *ms, double p)
     if (p >= 1.0)
         return 0.0;
     return model_sampling_discrete_sigma(ms, (1.0 - p) * (ms->n - 1));
+}
+
+/* ---- flow matching (CONST) ------------------------------------------------ */
+
+int
+model_sampling_is_const(const struct model_sampling *ms)
+{
+    return ms->kind == MODEL_SAMPLING_FLOW || ms->kind == MODEL_SAMPLING_FLUX;
+}
+
+/* ComfyUI comfy/model_sampling.py time_snr_shift. */
+static double
+model_sampling_time_snr_shift(double alpha, double t)
+{
+    if (alpha == 1.0)
+        return t;
+    return alpha * t / (1.0 + (alpha - 1.0) * t);
+}
+
+/* ComfyUI comfy/model_sampling.py flux_time_shift(mu, sigma = 1, t). */
+static double
+model_sampling_flux_time_shift(double mu, double t)
+{
+    return exp(mu) / (exp(mu) + (1.0 / t - 1.0));
+}
+
+/* Tables of the flow kinds: sigma(i / n) for i = 1..n, as float like ComfyUI's buffer. */
+static void
+model_sampling_fill_flow(struct model_sampling *ms, int n)
+{
+    ms->n = n;
+    ms->sigmas = xmalloc((size_t)n * sizeof *ms->sigmas);
+    ms->log_sigmas = xmalloc((size_t)n * sizeof *ms->log_sigmas);
+    for (int i = 0; i < n; i++) {
+        double t = (double)(i + 1) / n;
+        double sigma = ms->kind == MODEL_SAMPLING_FLUX
+                           ? model_sampling_flux_time_shift(ms->shift, t)
+                           : model_sampling_time_snr_shift(ms->shift, t);
+        ms->sigmas[i] = (float)sigma;
+        ms->log_sigmas[i] = (float)log(sigma);
+    }
+    ms->sigma_min = ms->sigmas[0];
+    ms->sigma_max = ms->sigmas[n - 1];
+}
+
+int
+model_sampling_init_flow(struct model_sampling *ms, double shift, double multiplier,
+                         int timesteps, char **cause)
+{
+    memset(ms, 0, sizeof *ms);
+    if (!(shift > 0) || !(multiplier > 0))
+        return err_set(cause, "flow model sampling needs shift > 0 and multiplier > 0 "
+                       "(got %g, %g)", shift, multiplier);
+    if (timesteps < 2)
+        return err_set(cause, "model sampling needs at least 2 timesteps, got %d", timesteps);
+    ms->kind = MODEL_SAMPLING_FLOW;
+    ms->shift = shift;
+    ms->multiplier = multiplier;
+    model_sampling_fill_flow(ms, timesteps);
+    return 0;
+}
+
+int
+model_sampling_init_flux(struct model_sampling *ms, double shift, char **cause)
+{
+    memset(ms, 0, sizeof *ms);
+    if (!isfinite(shift))
+        return err_set(cause, "flux model sampling needs a finite shift, got %g", shift);
+    ms->kind = MODEL_SAMPLING_FLUX;
+    ms->shift = shift;
+    ms->multiplier = 1.0;
+    model_sampling_fill_flow(ms, 10000);
+    return 0;
+}
+
+/* ModelSamplingDiscreteFlow.timestep: sigma * multiplier (NOT the inverse of sigma()). */
+static double
+model_sampling_flow_timestep(const struct model_sampling *ms, double sigma)
+{
+    return sigma * ms->multiplier;
+}
+
+static double
+model_sampling_flow_sigma(const struct model_sampling *ms, double t)
+{
+    return model_sampling_time_snr_shift(ms->shift, t / ms->multiplier);
+}
+
+static double
+model_sampling_flow_percent(const struct model_sampling *ms, double p)
+{
+    if (p <= 0.0)
+        return 1.0;
+    if (p >= 1.0)
+        return 0.0;
+    return model_sampling_time_snr_shift(ms->shift, 1.0 - p);
+}
+
+static double
+model_sampling_flux_timestep(const struct model_sampling *ms, double sigma)
+{
+    (void)ms;
+    return sigma;
+}
+
+static double
+model_sampling_flux_sigma(const struct model_sampling *ms, double t)
+{
+    return model_sampling_flux_time_shift(ms->shift, t);
+}
+
+static double
+model_sampling_flux_percent(const struct model_sampling *ms, double p)
+{
+    if (p <= 0.0)
+        return 1.0;
+    if (p >= 1.0)
+        return 0.0;
+    return model_sampling_flux_time_shift(ms->shift, 1.0 - p);
 }

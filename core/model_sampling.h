@@ -40,6 +40,8 @@ enum model_sampling_beta {
 /* The kind of model sampling: how sigma, timestep and the sampler's space relate. */
 enum model_sampling_kind {
     MODEL_SAMPLING_EPS,     /* ComfyUI ModelSamplingDiscrete + EPS (variance exploding) */
+    MODEL_SAMPLING_FLOW,    /* ModelSamplingDiscreteFlow + CONST (SD3, AuraFlow, ...) */
+    MODEL_SAMPLING_FLUX,    /* ModelSamplingFlux + CONST (FLUX.1-dev) */
     MODEL_SAMPLING_KIND_COUNT
 };
 
@@ -53,7 +55,12 @@ struct model_sampling {
     float *log_sigmas;      /* [n] (float)log(sigma computed in double) */
     double sigma_min;       /* (double)sigmas[0] */
     double sigma_max;       /* (double)sigmas[n-1] */
+    double shift;           /* flow kinds: the time shift (FLOW: alpha, FLUX: mu) */
+    double multiplier;      /* FLOW: timestep = sigma * multiplier (1 for FLUX) */
 };
+
+/* 1 for the flow-matching (CONST) kinds: x = (1 - sigma) x0 + sigma eps, sigma in [0, 1]. */
+int model_sampling_is_const(const struct model_sampling *ms);
 
 /* The schedule's name ("linear", "scaled_linear"); beta must be valid. Static storage. */
 const char *model_sampling_beta_name(enum model_sampling_beta beta);
@@ -73,6 +80,20 @@ const char *model_sampling_kind_name(enum model_sampling_kind kind);
 int model_sampling_init_discrete(struct model_sampling *ms, enum model_sampling_beta beta,
                                  double beta_start, double beta_end, int timesteps,
                                  char **cause);
+
+/*
+ * ComfyUI ModelSamplingDiscreteFlow: a table of `timesteps` (1000) sigmas
+ * time_snr_shift(shift, i/timesteps), i = 1..timesteps; timestep = sigma * multiplier.
+ * Returns -1 with *cause for shift <= 0 or multiplier <= 0.
+ */
+int model_sampling_init_flow(struct model_sampling *ms, double shift, double multiplier,
+                             int timesteps, char **cause);
+
+/*
+ * ComfyUI ModelSamplingFlux: 10000 sigmas flux_time_shift(shift, 1, i/10000); timestep = sigma
+ * (the network multiplies by 1000 itself).  Default shift 1.15.
+ */
+int model_sampling_init_flux(struct model_sampling *ms, double shift, char **cause);
 
 /* Free the tables and zero ms.  NULL-safe, and safe on a zeroed struct. */
 void model_sampling_release(struct model_sampling *ms);

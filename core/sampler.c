@@ -55,15 +55,15 @@ sampler_closest(const char *name)
 }
 
 struct tensor *
-sampler_run(const struct sampler *s, struct denoiser *d, struct tensor_gen *noise,
+sampler_run(const struct sampler *s, struct denoiser *d, const struct sampler_params *p,
             const double *sigmas, int n, struct tensor *x, struct tensor_scope *out_scope,
-            sampler_step_fn on_step, void *ctx, char **cause)
+            char **cause)
 {
+    CHECK(p->ms != NULL && p->noise != NULL);
     struct sampler_run r = {
-        .d = d, .noise = noise, .sigmas = sigmas, .n = n,
+        .d = d, .p = *p, .sigmas = sigmas, .n = n,
         .cur = tensor_scope_new(TENSOR_SCOPE_INFERENCE),
         .prev = tensor_scope_new(TENSOR_SCOPE_INFERENCE),
-        .on_step = on_step, .ctx = ctx,
     };
     struct tensor *out = NULL;
     x = tensor_copy_to(r.cur, x);
@@ -86,7 +86,7 @@ sampler_step_begin(struct sampler_run *r, int i, struct tensor *x)
 {
     if (tensor_scope_error(r->cur) != NULL)
         return NULL;
-    if (r->on_step != NULL && r->on_step(r->ctx, i, r->n - 1) != 0) {
+    if (r->p.on_step != NULL && r->p.on_step(r->p.ctx, i, r->n - 1) != 0) {
         r->stopped = 1;
         return NULL;
     }
@@ -113,7 +113,7 @@ sampler_noise(struct sampler_run *r, struct tensor *x)
         return NULL;
     for (int i = 0; i < nd; i++)
         shape[i] = tensor_dim(x, i);
-    struct tensor *e = tensor_randn(r->cur, r->noise, nd, shape);
+    struct tensor *e = tensor_randn(r->cur, r->p.noise, nd, shape);
     return tensor_to(r->cur, e, tensor_dtype(x), tensor_device(x));
 }
 
@@ -142,4 +142,46 @@ sampler_ancestral_step(double sigma_from, double sigma_to, double eta, double *s
                            (sigma_from * sigma_from));
     *sigma_up = fmin(sigma_to, up);
     *sigma_down = sqrt(sigma_to * sigma_to - *sigma_up * *sigma_up);
+}
+
+double
+sampler_eta(const struct sampler_run *r, const struct sampler *s)
+{
+    return isnan(r->p.eta) ? s->default_eta : r->p.eta;
+}
+
+double
+sampler_s_noise(const struct sampler_run *r)
+{
+    return isnan(r->p.s_noise) ? 1.0 : r->p.s_noise;
+}
+
+int
+sampler_is_const(const struct sampler_run *r)
+{
+    return model_sampling_is_const(r->p.ms);
+}
+
+double
+sampler_lambda(const struct sampler_run *r, double sigma)
+{
+    if (sampler_is_const(r))
+        return log((1.0 - sigma) / sigma);      /* -logit(sigma) */
+    return -log(sigma);
+}
+
+double
+sampler_sigma_of_lambda(const struct sampler_run *r, double lambda)
+{
+    if (sampler_is_const(r))
+        return 1.0 / (1.0 + exp(lambda));       /* sigmoid(-lambda) */
+    return exp(-lambda);
+}
+
+double
+sampler_offset_first_sigma(const struct sampler_run *r, double sigma0)
+{
+    if (sampler_is_const(r) && sigma0 >= 1.0)
+        return model_sampling_percent_to_sigma(r->p.ms, 1e-4);
+    return sigma0;
 }

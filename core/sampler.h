@@ -32,14 +32,22 @@ const char *sampler_family_name(enum sampler_family family);
 /* Called at the start of every step (progress display, cancellation). Nonzero stops the run. */
 typedef int (*sampler_step_fn)(void *ctx, int step, int steps);
 
+/* What a run needs besides the denoiser, the schedule and x. */
+struct sampler_params {
+    const struct model_sampling *ms;    /* picks the VE or CONST (flow) formulas */
+    struct tensor_gen *noise;           /* per-step noise (CPU generator) */
+    double eta;                         /* NAN: the sampler's ComfyUI default */
+    double s_noise;                     /* NAN: 1 */
+    sampler_step_fn on_step;            /* may be NULL */
+    void *ctx;
+};
+
 struct sampler_run {
     struct denoiser *d;
-    struct tensor_gen *noise;       /* per-step noise */
+    struct sampler_params p;
     const double *sigmas;           /* n values, the last usually 0 */
     int n;
     struct tensor_scope *cur, *prev;
-    sampler_step_fn on_step;
-    void *ctx;
     int stopped;                    /* on_step asked to stop */
 };
 
@@ -49,6 +57,7 @@ struct sampler {
     enum sampler_family family;
     int calls_per_step;             /* model calls in a full step (the last may use fewer) */
     int discard_penultimate;        /* KSampler drops the second-to-last sigma */
+    double default_eta;             /* ComfyUI's default eta (0 where it has none) */
     /* Returns the final x (in r->cur), or NULL on failure or stop. */
     struct tensor *(*sample)(struct sampler_run *r, struct tensor *x);
 };
@@ -65,10 +74,9 @@ const char *sampler_closest(const char *name);
  * Runs sampler s from x over sigmas[0..n-1].  Returns the result in out_scope,
  * or NULL with *cause (a tensor error, or "stopped").
  */
-struct tensor *sampler_run(const struct sampler *s, struct denoiser *d, struct tensor_gen *noise,
-                           const double *sigmas, int n, struct tensor *x,
-                           struct tensor_scope *out_scope, sampler_step_fn on_step, void *ctx,
-                           char **cause);
+struct tensor *sampler_run(const struct sampler *s, struct denoiser *d,
+                           const struct sampler_params *p, const double *sigmas, int n,
+                           struct tensor *x, struct tensor_scope *out_scope, char **cause);
 
 /* ---- for sampler implementations ---------------------------------------- */
 
@@ -86,5 +94,17 @@ struct tensor *sampler_to_d(struct sampler_run *r, struct tensor *x, struct tens
 /* k-diffusion get_ancestral_step(sigma_from, sigma_to, eta). */
 void sampler_ancestral_step(double sigma_from, double sigma_to, double eta, double *sigma_down,
                             double *sigma_up);
+/* The run's eta (the sampler's default unless the user set one) and s_noise (default 1). */
+double sampler_eta(const struct sampler_run *r, const struct sampler *s);
+double sampler_s_noise(const struct sampler_run *r);
+/* 1 when the model sampling is CONST (flow matching): the RF branches apply. */
+int sampler_is_const(const struct sampler_run *r);
+/* Half-log-SNR lambda(sigma): VE -log(sigma); CONST log((1 - sigma) / sigma) (ComfyUI
+ * sigma_to_half_log_snr), and its inverse (half_log_snr_to_sigma). */
+double sampler_lambda(const struct sampler_run *r, double sigma);
+double sampler_sigma_of_lambda(const struct sampler_run *r, double lambda);
+/* ComfyUI offset_first_sigma_for_snr: for CONST a first sigma >= 1 becomes
+ * percent_to_sigma(1e-4) (lambda would be -inf); otherwise unchanged. */
+double sampler_offset_first_sigma(const struct sampler_run *r, double sigma0);
 
 #endif

@@ -2,7 +2,7 @@
  * sampler_test.c - samplers on the scalar toy problem with an exact denoiser.
  *
  * Data x0 ~ N(0, 1); the exact VE denoiser is D(x, sigma) = x / (1 + sigma^2)
- * (shared/reference/sampling.md A.7).  Deterministic samplers run in float64
+ * (shared/reference/sampling.md A.7; harness in tests/toy.c).  Deterministic samplers run in float64
  * from x_T = sqrt(1 + sigma_0^2) and must land on the values
  * tests/ref/toy_samplers.py computed independently (numpy, float64).
  * Ancestral samplers must be bit-reproducible per seed, and over many seeds
@@ -15,71 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/denoiser.h"
 #include "core/sampler.h"
 #include "core/scheduler.h"
+#include "tests/toy.h"
 #include "util/err.h"
-
-static struct tensor *
-toy_denoise(void *ctx, struct tensor_scope *s, struct tensor *x, double sigma)
-{
-    (void)ctx;
-    return tensor_mul_scalar(s, x, 1.0 / (1.0 + sigma * sigma));
-}
-
-struct toy {
-    struct model_sampling ms;
-    double *sigmas;
-    int n;
-    struct trace trace;
-    struct denoiser *d;
-    struct tensor_scope *s;
-};
-
-static void
-toy_init(struct toy *t, const char *beta, const char *sched, int steps)
-{
-    memset(t, 0, sizeof *t);
-    char *cause = NULL;
-    assert_int_equal(model_sampling_init_discrete(&t->ms, model_sampling_beta_from_name(beta), 0,
-                                                  0, 1000, &cause), 0);
-    assert_int_equal(scheduler_sigmas(scheduler_find(sched), &t->ms, steps, &t->sigmas, &t->n,
-                                      &cause), 0);
-    trace_init(&t->trace);
-    t->d = denoiser_new(&(struct denoiser_params){
-        .ms = &t->ms, .trace = &t->trace, .cfg = 1.0, .exact = toy_denoise});
-    t->s = tensor_scope_new(TENSOR_SCOPE_INFERENCE);
-}
-
-static void
-toy_release(struct toy *t)
-{
-    tensor_scope_free(t->s);
-    denoiser_free(t->d);
-    trace_release(&t->trace);
-    free(t->sigmas);
-    model_sampling_release(&t->ms);
-}
-
-/* Runs sampler name from x (N values of dtype) and returns the outputs as doubles. */
-static void
-toy_run(struct toy *t, const char *name, const double *x0, int N, enum tensor_dtype dt,
-        uint64_t seed, double *out)
-{
-    char *cause = NULL;
-    const struct sampler *smp = sampler_find(name);
-    assert_non_null(smp);
-    struct tensor *x = tensor_to(t->s, tensor_from_data(t->s, x0, TENSOR_F64, 4,
-                                                        (int64_t[]){N, 1, 1, 1}, TENSOR_CPU),
-                                 dt, TENSOR_CPU);
-    struct tensor_gen *g = tensor_gen_new(seed, TENSOR_CPU, &cause);
-    struct tensor *y = sampler_run(smp, t->d, g, t->sigmas, t->n, x, t->s, NULL, NULL, &cause);
-    if (y == NULL)
-        fail_msg("%s: %s", name, cause);
-    struct tensor *y64 = tensor_to(t->s, y, TENSOR_F64, TENSOR_CPU);
-    assert_int_equal(tensor_read_bytes(t->s, y64, out, (size_t)N * sizeof *out), 0);
-    tensor_gen_free(g);
-}
 
 static void
 test_toy_reference(void **state)
@@ -97,16 +36,16 @@ test_toy_reference(void **state)
                    &want) != 6)
             continue;
         struct toy t;
-        toy_init(&t, beta, sched, steps);
-        double x_start = sqrt(1.0 + t.sigmas[0] * t.sigmas[0]), got;
+        toy_init(&t, strcmp(beta, "linear") == 0 ? "dit" : "sd1", sched, steps, 0);
+        double x_start = toy_start(&t), got;
         assert_close(x_start, xt, 1e-10, 0);
-        toy_run(&t, name, &x_start, 1, TENSOR_F64, 0, &got);
+        toy_run(&t, sampler_find(name), &x_start, 1, TENSOR_F64, 0, NAN, NAN, &got);
         printf("  %-9s %-13s %-7s %2d steps: %.12f (ref %.12f)\n", name, beta, sched, steps, got,
                want);
         assert_close(got, want, 1e-9, 0);
         /* Calls per run: N for one-call samplers, 2N - 1 for heun. */
         int expect_calls = strcmp(name, "heun") == 0 ? 2 * steps - 1 : steps;
-        assert_int_equal(denoiser_calls(t.d), expect_calls);
+        assert_int_equal(toy_calls(&t), expect_calls);
         toy_release(&t);
         checked++;
     }
@@ -120,9 +59,9 @@ test_reference_text_value(void **state)
 {
     (void)state;
     struct toy t;
-    toy_init(&t, "scaled_linear", "karras", 10);
-    double x_start = sqrt(1.0 + t.sigmas[0] * t.sigmas[0]), got;
-    toy_run(&t, "euler", &x_start, 1, TENSOR_F64, 0, &got);
+    toy_init(&t, "sd1", "karras", 10, 0);
+    double x_start = toy_start(&t), got;
+    toy_run(&t, sampler_find("euler"), &x_start, 1, TENSOR_F64, 0, NAN, NAN, &got);
     assert_close(got, 0.844542025, 0, 2e-9);
     toy_release(&t);
 }
@@ -134,7 +73,7 @@ static void
 toy_ancestral_moments(const char *beta, const char *sched, int steps, double *m, double *v)
 {
     struct toy t;
-    toy_init(&t, beta, sched, steps);
+    toy_init(&t, strcmp(beta, "linear") == 0 ? "dit" : "sd1", sched, steps, 0);
     /* x_T = sqrt(1 + s0^2) * eps, eps ~ N(0, 1): a fresh draw for each start. */
     double *x = xmalloc(TOY_N * sizeof *x), *y = xmalloc(TOY_N * sizeof *y);
     char *cause = NULL;
@@ -144,7 +83,7 @@ toy_ancestral_moments(const char *beta, const char *sched, int steps, double *m,
     assert_int_equal(tensor_read_bytes(t.s, e, x, TOY_N * sizeof *x), 0);
     for (int i = 0; i < TOY_N; i++)
         x[i] *= sqrt(1.0 + t.sigmas[0] * t.sigmas[0]);
-    toy_run(&t, "euler_ancestral", x, TOY_N, TENSOR_F32, 7, y);
+    toy_run(&t, sampler_find("euler_ancestral"), x, TOY_N, TENSOR_F32, 7, NAN, NAN, y);
     *m = *v = 0;
     for (int i = 0; i < TOY_N; i++)
         *m += y[i] / TOY_N;
@@ -191,13 +130,14 @@ test_ancestral_reproducible(void **state)
 {
     (void)state;
     struct toy t;
-    toy_init(&t, "linear", "normal", 10);
+    toy_init(&t, "dit", "normal", 10, 0);
     double x[16], a[16], b[16], c[16];
     for (int i = 0; i < 16; i++)
         x[i] = 0.1 * i - 0.7;
-    toy_run(&t, "euler_ancestral", x, 16, TENSOR_F32, 42, a);
-    toy_run(&t, "euler_ancestral", x, 16, TENSOR_F32, 42, b);
-    toy_run(&t, "euler_ancestral", x, 16, TENSOR_F32, 43, c);
+    const struct sampler *ea = sampler_find("euler_ancestral");
+    toy_run(&t, ea, x, 16, TENSOR_F32, 42, NAN, NAN, a);
+    toy_run(&t, ea, x, 16, TENSOR_F32, 42, NAN, NAN, b);
+    toy_run(&t, ea, x, 16, TENSOR_F32, 43, NAN, NAN, c);
     assert_memory_equal(a, b, sizeof a);
     assert_memory_not_equal(a, c, sizeof a);
     toy_release(&t);
