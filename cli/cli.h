@@ -54,7 +54,8 @@ void cli_set_threads(struct app *app, int threads);
     "usage: fbw generate --model FILE [--class N] [--seed S] [--steps N] [--sampler NAME]\n" \
     "                    [--scheduler NAME] [--cfg F] [--residual-diff-threshold F]\n" \
     "                    [--max-consecutive-cache-hits N] [--start F] [--end F] --out IMG.png\n" \
-    "                    [--trace FILE.jsonl] [--latent-out FILE.safetensors] [--threads N]\n" \
+    "                    [--denoise F] [--eta F] [--s-noise F] [--trace FILE.jsonl]\n" \
+    "                    [--latent-out FILE.safetensors] [--threads N]\n" \
     "                    [--device cpu|cuda] [--quiet]\n"
 #define USAGE_SIGMAS \
     "usage: fbw sigmas --scheduler NAME --steps N [--model FILE | --beta-schedule linear|scaled_linear]\n"

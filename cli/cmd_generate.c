@@ -33,6 +33,10 @@
     "  --max-consecutive-cache-hits N (alias --max-hits) -1 unlimited, 0 off (-1)\n" \
     "  --start F, --end F       fraction of sampling (via the model's percent_to_sigma)\n" \
     "                           in which caching is allowed (0 and 1)\n" \
+    "  --denoise F              fraction of the schedule to run, (0, 1] (1): KSampler\n" \
+    "                           samples the last steps+1 sigmas of int(steps/denoise)\n" \
+    "  --eta F, --s-noise F     noise scale of ancestral/SDE samplers (their ComfyUI\n" \
+    "                           defaults: eta 1, or 0 where a sampler has no eta; s_noise 1)\n" \
     "  --threads N              ATen intra-op threads (default: libtorch's)\n" \
     "  --device cpu|cuda        where the model runs (noise is always drawn on the CPU)\n" \
     "  --quiet                  no progress bar\n" \
@@ -48,7 +52,7 @@ struct generate_opts {
 enum {
     OPT_MODEL = 256, OPT_CLASS, OPT_SEED, OPT_STEPS, OPT_SAMPLER, OPT_SCHEDULER, OPT_CFG,
     OPT_THRESHOLD, OPT_MAX_HITS, OPT_START, OPT_END, OPT_OUT, OPT_TRACE, OPT_LATENT,
-    OPT_THREADS, OPT_DEVICE, OPT_QUIET, OPT_HELP,
+    OPT_THREADS, OPT_DEVICE, OPT_QUIET, OPT_HELP, OPT_DENOISE, OPT_ETA, OPT_S_NOISE,
 };
 
 static const struct option generate_longopts[] = {
@@ -68,6 +72,9 @@ static const struct option generate_longopts[] = {
     {"out", required_argument, NULL, OPT_OUT},
     {"trace", required_argument, NULL, OPT_TRACE},
     {"latent-out", required_argument, NULL, OPT_LATENT},
+    {"denoise", required_argument, NULL, OPT_DENOISE},
+    {"eta", required_argument, NULL, OPT_ETA},
+    {"s-noise", required_argument, NULL, OPT_S_NOISE},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"device", required_argument, NULL, OPT_DEVICE},
     {"quiet", no_argument, NULL, OPT_QUIET},
@@ -102,6 +109,9 @@ generate_opt(struct generate_opts *o, int c, const char *flag, const char *v)
     case OPT_MAX_HITS: return cli_int(flag, v, -1, 1000000, &p->cache.max_consecutive_cache_hits);
     case OPT_START: return cli_double(flag, v, 0, 1, &p->cache.start);
     case OPT_END: return cli_double(flag, v, 0, 1, &p->cache.end);
+    case OPT_DENOISE: return cli_double(flag, v, 1e-6, 1, &p->denoise);
+    case OPT_ETA: return cli_double(flag, v, 0, 100, &p->eta);
+    case OPT_S_NOISE: return cli_double(flag, v, 0, 100, &p->s_noise);
     case OPT_THREADS: return cli_int(flag, v, 0, 1024, &o->threads);
     case OPT_DEVICE: return cli_device(flag, v, &o->device);
     default: return -1;
@@ -158,12 +168,18 @@ static char *
 generate_infotext(const struct generate_opts *o)
 {
     const struct engine_params *p = &o->p;
+    char eta[32] = "default", s_noise[32] = "1";
+    if (!isnan(p->eta))
+        snprintf(eta, sizeof eta, "%g", p->eta);
+    if (!isnan(p->s_noise))
+        snprintf(s_noise, sizeof s_noise, "%g", p->s_noise);
     return xasprintf("class: %lld, seed: %llu, steps: %d, sampler: %s, scheduler: %s, cfg: %g, "
-                     "residual_diff_threshold: %g, max_consecutive_cache_hits: %d, start: %g, "
-                     "end: %g, model: %s",
+                     "denoise: %g, eta: %s, s_noise: %s, residual_diff_threshold: %g, "
+                     "max_consecutive_cache_hits: %d, start: %g, end: %g, model: %s",
                      (long long)p->label, (unsigned long long)p->seed, p->steps, p->sampler,
-                     p->scheduler, p->cfg, p->cache.residual_diff_threshold,
-                     p->cache.max_consecutive_cache_hits, p->cache.start, p->cache.end, o->model);
+                     p->scheduler, p->cfg, p->denoise, eta, s_noise,
+                     p->cache.residual_diff_threshold, p->cache.max_consecutive_cache_hits,
+                     p->cache.start, p->cache.end, o->model);
 }
 
 static int
