@@ -6,6 +6,7 @@
 #   make asan                  build ./fbw-asan and the tests with ASan/UBSan, and run the tests
 #   make demo                  build and run the main job (a generation with and without the cache)
 #   make bench                 print the engine's performance figures
+#   make hitrates              FBCache hit rates, samplers x schedulers (tools/hit-table.sh)
 #   make LIBTORCH=<prefix>     build against another libtorch (e.g. a PyTorch install's torch/ dir, for CUDA)
 
 LIBTORCH ?= /usr
@@ -43,7 +44,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 TEST_SUPPORT := $(BUILD)/tests/support.o $(BUILD)/tests/toy.o
 
-.PHONY: all deps demo test asan bench clean check-layers
+.PHONY: all deps demo test asan bench hitrates clean check-layers
 all: $(BIN)
 
 $(BIN): $(BUILD)/libfbw.a $(CLI_OBJ)
@@ -83,6 +84,9 @@ demo: $(BIN)
 
 bench: $(BIN)
 	./$(BIN) bench
+
+hitrates: $(BIN)
+	@FBW=./$(BIN) tools/hit-table.sh
 
 clean:
 	rm -rf build build-asan fbw fbw-asan

@@ -14,6 +14,7 @@
 #include "core/sampler.h"
 #include "core/scheduler.h"
 #include "util/err.h"
+#include "util/strdist.h"
 
 static int
 cmd_wants_help(int argc, char **argv)
@@ -135,7 +136,9 @@ cmd_list(int argc, char **argv, struct app *app)
                "end                                   1     fraction where it must stop\n"
                "compile                               none  compile mode (only none so far)\n");
     } else {
-        return cli_usage_error("list", USAGE_LIST, "unknown registry '%s'", argv[1]);
+        static const char *const lists[] = {"samplers", "schedulers", "knobs"};
+        return cli_usage_error("list", USAGE_LIST, "unknown list '%s' (did you mean '%s'?)",
+                               argv[1], strdist_closest(argv[1], lists, 3));
     }
     return EXIT_OK;
 }
