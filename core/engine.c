@@ -178,8 +178,11 @@ engine_generate(struct model *m, const struct engine_params *p, struct engine_re
     };
     x = sampler_run(smp, run.den, &sp, out->sigmas, out->nsigmas, x, run.scope, cause);
     /* inverse_noise_scaling: CONST divides by (1 - sigma_last); EPS is the identity. */
-    if (x != NULL && model_sampling_is_const(&run.ms) && out->sigmas[out->nsigmas - 1] != 1.0)
-        x = tensor_mul_scalar(run.scope, x, 1.0 / (1.0 - out->sigmas[out->nsigmas - 1]));
+    double last = out->sigmas[out->nsigmas - 1];
+    if (last == 0 && smp->final_sigma_floor > 0)
+        last = smp->final_sigma_floor;
+    if (x != NULL && model_sampling_is_const(&run.ms) && last != 1.0)
+        x = tensor_mul_scalar(run.scope, x, 1.0 / (1.0 - last));
     if (x == NULL || engine_read_output(&run, x, out, cause) < 0)
         goto out;
     out->calls = denoiser_calls(run.den);

@@ -14,6 +14,8 @@ extern const struct sampler sampler_euler;
 extern const struct sampler sampler_euler_ancestral;
 extern const struct sampler sampler_heun;
 extern const struct sampler sampler_dpmpp_2m;
+extern const struct sampler sampler_uni_pc;
+extern const struct sampler sampler_uni_pc_bh2;
 
 /* In ComfyUI's KSAMPLER_NAMES order. */
 const struct sampler *const sampler_registry[] = {
@@ -21,6 +23,8 @@ const struct sampler *const sampler_registry[] = {
     &sampler_euler_ancestral,
     &sampler_heun,
     &sampler_dpmpp_2m,
+    &sampler_uni_pc,
+    &sampler_uni_pc_bh2,
 };
 const size_t sampler_count = sizeof sampler_registry / sizeof sampler_registry[0];
 

@@ -58,6 +58,11 @@ struct sampler {
     int calls_per_step;             /* model calls in a full step (the last may use fewer) */
     int discard_penultimate;        /* KSampler drops the second-to-last sigma */
     double default_eta;             /* ComfyUI's default eta (0 where it has none) */
+    /*
+     * ComfyUI's uni_pc writes 0.001 over a final sigma of 0 in the caller's schedule (its
+     * timesteps are a view), so inverse_noise_scaling sees 0.001; 0 = no such quirk.
+     */
+    double final_sigma_floor;
     /* Returns the final x (in r->cur), or NULL on failure or stop. */
     struct tensor *(*sample)(struct sampler_run *r, struct tensor *x);
 };
