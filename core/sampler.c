@@ -14,6 +14,16 @@ extern const struct sampler sampler_euler;
 extern const struct sampler sampler_euler_ancestral;
 extern const struct sampler sampler_heun;
 extern const struct sampler sampler_dpmpp_2m;
+extern const struct sampler sampler_dpm_2_ancestral;
+extern const struct sampler sampler_dpmpp_2s_ancestral;
+extern const struct sampler sampler_ddpm;
+extern const struct sampler sampler_lcm;
+extern const struct sampler sampler_res_multistep;
+extern const struct sampler sampler_res_multistep_ancestral;
+extern const struct sampler sampler_dpmpp_sde;
+extern const struct sampler sampler_dpmpp_2m_sde;
+extern const struct sampler sampler_dpmpp_2m_sde_heun;
+extern const struct sampler sampler_dpmpp_3m_sde;
 extern const struct sampler sampler_uni_pc;
 extern const struct sampler sampler_uni_pc_bh2;
 
@@ -22,7 +32,17 @@ const struct sampler *const sampler_registry[] = {
     &sampler_euler,
     &sampler_euler_ancestral,
     &sampler_heun,
+    &sampler_dpm_2_ancestral,
+    &sampler_dpmpp_2s_ancestral,
+    &sampler_dpmpp_sde,
     &sampler_dpmpp_2m,
+    &sampler_dpmpp_2m_sde,
+    &sampler_dpmpp_2m_sde_heun,
+    &sampler_dpmpp_3m_sde,
+    &sampler_ddpm,
+    &sampler_lcm,
+    &sampler_res_multistep,
+    &sampler_res_multistep_ancestral,
     &sampler_uni_pc,
     &sampler_uni_pc_bh2,
 };
@@ -185,7 +205,8 @@ sampler_sigma_of_lambda(const struct sampler_run *r, double lambda)
 double
 sampler_offset_first_sigma(const struct sampler_run *r, double sigma0)
 {
+    /* ComfyUI writes it into its float32 sigmas tensor, hence the rounding. */
     if (sampler_is_const(r) && sigma0 >= 1.0)
-        return model_sampling_percent_to_sigma(r->p.ms, 1e-4);
+        return (float)model_sampling_percent_to_sigma(r->p.ms, 1e-4);
     return sigma0;
 }
