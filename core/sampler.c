@@ -13,6 +13,14 @@
 extern const struct sampler sampler_euler;
 extern const struct sampler sampler_euler_ancestral;
 extern const struct sampler sampler_heun;
+extern const struct sampler sampler_heunpp2;
+extern const struct sampler sampler_dpm_2;
+extern const struct sampler sampler_lms;
+extern const struct sampler sampler_ipndm;
+extern const struct sampler sampler_ipndm_v;
+extern const struct sampler sampler_deis;
+extern const struct sampler sampler_gradient_estimation;
+extern const struct sampler sampler_ddim;
 extern const struct sampler sampler_dpmpp_2m;
 extern const struct sampler sampler_dpm_2_ancestral;
 extern const struct sampler sampler_dpmpp_2s_ancestral;
@@ -32,7 +40,10 @@ const struct sampler *const sampler_registry[] = {
     &sampler_euler,
     &sampler_euler_ancestral,
     &sampler_heun,
+    &sampler_heunpp2,
+    &sampler_dpm_2,
     &sampler_dpm_2_ancestral,
+    &sampler_lms,
     &sampler_dpmpp_2s_ancestral,
     &sampler_dpmpp_sde,
     &sampler_dpmpp_2m,
@@ -41,8 +52,13 @@ const struct sampler *const sampler_registry[] = {
     &sampler_dpmpp_3m_sde,
     &sampler_ddpm,
     &sampler_lcm,
+    &sampler_ipndm,
+    &sampler_ipndm_v,
+    &sampler_deis,
     &sampler_res_multistep,
     &sampler_res_multistep_ancestral,
+    &sampler_gradient_estimation,
+    &sampler_ddim,
     &sampler_uni_pc,
     &sampler_uni_pc_bh2,
 };
@@ -145,6 +161,17 @@ struct tensor *
 sampler_keep(struct sampler_run *r, struct tensor *t)
 {
     return tensor_copy_to(r->cur, t);
+}
+
+void
+sampler_history_push(struct sampler_run *r, struct tensor **hist, int cap, int *count,
+                     struct tensor *t)
+{
+    const int n = *count < cap ? *count + 1 : cap;
+    for (int k = n - 1; k > 0; k--)
+        hist[k] = sampler_keep(r, hist[k - 1]);
+    hist[0] = t;
+    *count = n;
 }
 
 struct tensor *

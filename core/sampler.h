@@ -93,6 +93,12 @@ struct tensor *sampler_denoise(struct sampler_run *r, struct tensor *x, double s
 struct tensor *sampler_noise(struct sampler_run *r, struct tensor *x);
 /* Re-registers t in the current step scope (history older than one step). */
 struct tensor *sampler_keep(struct sampler_run *r, struct tensor *t);
+/*
+ * Multistep history, newest first: shifts hist[0..] down by one (re-registering the older
+ * entries in this step's scope), puts t in hist[0] and grows *count up to cap.
+ */
+void sampler_history_push(struct sampler_run *r, struct tensor **hist, int cap, int *count,
+                          struct tensor *t);
 /* k-diffusion to_d: (x - D) / sigma. */
 struct tensor *sampler_to_d(struct sampler_run *r, struct tensor *x, struct tensor *den,
                             double sigma);
