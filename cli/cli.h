@@ -58,7 +58,9 @@ void cli_set_threads(struct app *app, int threads);
     "                    [--latent-out FILE.safetensors] [--threads N]\n" \
     "                    [--device cpu|cuda] [--quiet]\n"
 #define USAGE_SIGMAS \
-    "usage: fbw sigmas --scheduler NAME --steps N [--model FILE | --beta-schedule linear|scaled_linear]\n"
+    "usage: fbw sigmas --scheduler NAME --steps N\n" \
+    "                  [--model FILE | --beta-schedule linear|scaled_linear |\n" \
+    "                   --model-sampling sd1|dit|flow|flux [--shift F] [--multiplier F]]\n"
 #define USAGE_INFO "usage: fbw info MODEL.safetensors\n"
 #define USAGE_LIST "usage: fbw list samplers|schedulers|knobs\n"
 #define USAGE_INIT_MODEL \

@@ -29,25 +29,117 @@ cmd_wants_help(int argc, char **argv)
 
 #define SIGMAS_HELP USAGE_SIGMAS \
     "\nPrints the schedule ComfyUI's scheduler NAME gives for N steps on a model's\n" \
-    "noise table, one sigma per line (N+1 values ending in 0, fewer for `beta`).\n" \
-    "The table comes from --model, or from --beta-schedule: `linear` is DiT's\n" \
-    "(betas 1e-4..0.02; default), `scaled_linear` is Stable Diffusion's (what\n" \
-    "ComfyUI itself calls \"linear\"; fbw uses the diffusers names).\n"
+    "noise table, one sigma per line: N+1 values ending in 0 (fewer for `beta`,\n" \
+    "more for `ddim_uniform`).  The table comes from one of:\n" \
+    "  --model FILE           the checkpoint's own model sampling\n" \
+    "  --beta-schedule NAME   an EPS table: `linear` is DiT's (betas 1e-4..0.02; the\n" \
+    "                         default), `scaled_linear` is Stable Diffusion's (what\n" \
+    "                         ComfyUI itself calls \"linear\"; fbw uses the diffusers names)\n" \
+    "  --model-sampling KIND  a ComfyUI model sampling:\n" \
+    "      sd1   ModelSamplingDiscrete (EPS) with scaled_linear betas, SD1.x/SDXL\n" \
+    "      dit   ModelSamplingDiscrete (EPS) with linear betas, DiT\n" \
+    "      flow  ModelSamplingDiscreteFlow (SD3, AuraFlow, FLUX-schnell): 1000 sigmas\n" \
+    "            shift*t/(1+(shift-1)*t), timestep = sigma*multiplier; --shift F\n" \
+    "            (default 3, in [0.01, 100]) and --multiplier F (default 1000), the\n" \
+    "            ModelSamplingSD3 node's; FLUX-schnell is --shift 1 --multiplier 1,\n" \
+    "            AuraFlow --shift 1.73 --multiplier 1\n" \
+    "      flux  ModelSamplingFlux (FLUX.1-dev): 10000 sigmas e^shift/(e^shift+1/t-1),\n" \
+    "            timestep = sigma; --shift F (default 1.15, ComfyUI's value at\n" \
+    "            1024x1024, in [-50, 50]); no --multiplier\n"
+
+/* --model-sampling names, in the order --help lists them. */
+enum sigmas_kind { SIGMAS_SD1, SIGMAS_DIT, SIGMAS_FLOW, SIGMAS_FLUX, SIGMAS_KIND_COUNT };
+
+static const char *const sigmas_kind_names[SIGMAS_KIND_COUNT] = { "sd1", "dit", "flow", "flux" };
+
+/* The parsed flags of `fbw sigmas`; shift/multiplier are NULL when not given. */
+struct sigmas_args {
+    const char *sched, *model, *beta, *kind, *shift, *multiplier;
+    int steps;
+};
 
 static int
-sigmas_table(const char *model_path, const char *beta, struct model_sampling *ms, char **cause)
+sigmas_kind_from_name(const char *name)
 {
-    if (model_path != NULL) {
-        struct model *m = model_load(model_path, TENSOR_CPU, cause);
-        if (m == NULL)
-            return -1;
-        int rc = engine_model_sampling(model_config(m), ms, cause);
+    for (int k = 0; k < SIGMAS_KIND_COUNT; k++)
+        if (strcmp(sigmas_kind_names[k], name) == 0)
+            return k;
+    return -1;
+}
+
+/*
+ * The flag combinations: at most one table source, a known --model-sampling, and --shift /
+ * --multiplier only where that model sampling has them.  Sets *kind (-1 when --model-sampling
+ * is absent) and returns EXIT_OK, or prints a usage error and returns EXIT_USAGE.
+ */
+static int
+sigmas_check_source(const struct sigmas_args *a, int *kind)
+{
+    const char *other = a->model != NULL ? "--model" : a->beta != NULL ? "--beta-schedule" : NULL;
+    if (a->model != NULL && a->beta != NULL)
+        return cli_usage_error("sigmas", USAGE_SIGMAS, "give --model or --beta-schedule, "
+                               "not both");
+    if (a->kind != NULL && other != NULL)
+        return cli_usage_error("sigmas", USAGE_SIGMAS, "give --model-sampling or %s, not both",
+                               other);
+    if (a->beta != NULL && model_sampling_beta_from_name(a->beta) < 0)
+        return cli_usage_error("sigmas", USAGE_SIGMAS, "unknown --beta-schedule '%s' (linear "
+                               "or scaled_linear)", a->beta);
+    int k = *kind = a->kind != NULL ? sigmas_kind_from_name(a->kind) : -1;
+    if (a->kind != NULL && k < 0)
+        return cli_usage_error("sigmas", USAGE_SIGMAS, "unknown --model-sampling '%s' (did you "
+                               "mean '%s'?)", a->kind,
+                               strdist_closest(a->kind, sigmas_kind_names, SIGMAS_KIND_COUNT));
+    if (a->shift != NULL && k != SIGMAS_FLOW && k != SIGMAS_FLUX)
+        return cli_usage_error("sigmas", USAGE_SIGMAS, "--shift needs --model-sampling flow or "
+                               "flux");
+    if (a->multiplier != NULL && k == SIGMAS_FLUX)
+        return cli_usage_error("sigmas", USAGE_SIGMAS, "--multiplier does not apply to "
+                               "--model-sampling flux (its timestep is sigma)");
+    if (a->multiplier != NULL && k != SIGMAS_FLOW)
+        return cli_usage_error("sigmas", USAGE_SIGMAS, "--multiplier needs --model-sampling "
+                               "flow");
+    return EXIT_OK;
+}
+
+/*
+ * Build the table for kind k (-1: from --model or --beta-schedule, default DiT's linear).
+ * Returns 0, 1 after a runtime error, or 2 after a usage error (a --shift or --multiplier
+ * out of range) - the exit code to return when nonzero.
+ */
+static int
+sigmas_table(const struct sigmas_args *a, int k, struct model_sampling *ms)
+{
+    char *cause = NULL;
+    int rc = 0;
+    /* Defaults: ComfyUI's ModelSamplingSD3 node (shift 3, multiplier 1000) and FLUX.1-dev. */
+    double shift = k == SIGMAS_FLUX ? 1.15 : 3.0, mult = 1000.0;
+    double lo = k == SIGMAS_FLUX ? -50 : 0.01, hi = k == SIGMAS_FLUX ? 50 : 100;
+    if (a->shift != NULL && cli_double("--shift", a->shift, lo, hi, &shift) < 0)
+        return EXIT_USAGE;
+    if (a->multiplier != NULL && cli_double("--multiplier", a->multiplier, 1e-3, 1e6, &mult) < 0)
+        return EXIT_USAGE;
+    if (a->model != NULL) {
+        struct model *m = model_load(a->model, TENSOR_CPU, &cause);
+        rc = m == NULL ? -1 : engine_model_sampling(model_config(m), ms, &cause);
         model_free(m);
-        return rc;
+    } else if (k == SIGMAS_FLOW) {
+        rc = model_sampling_init_flow(ms, shift, mult, 1000, &cause);
+    } else if (k == SIGMAS_FLUX) {
+        rc = model_sampling_init_flux(ms, shift, &cause);
+    } else {
+        int b = k == SIGMAS_SD1 ? MODEL_SAMPLING_BETA_SCALED_LINEAR
+              : k == SIGMAS_DIT ? MODEL_SAMPLING_BETA_LINEAR
+              : model_sampling_beta_from_name(a->beta != NULL ? a->beta : "linear");
+        CHECK(b >= 0);
+        rc = model_sampling_init_discrete(ms, (enum model_sampling_beta)b, 0, 0, 1000, &cause);
     }
-    int b = model_sampling_beta_from_name(beta);
-    CHECK(b >= 0);
-    return model_sampling_init_discrete(ms, (enum model_sampling_beta)b, 0, 0, 1000, cause);
+    if (rc < 0) {
+        cli_fail("%s", cause);
+        free(cause);
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
 }
 
 int
@@ -57,19 +149,24 @@ cmd_sigmas(int argc, char **argv, struct app *app)
     static const struct option opts[] = {
         {"scheduler", required_argument, NULL, 's'}, {"steps", required_argument, NULL, 'n'},
         {"model", required_argument, NULL, 'm'}, {"beta-schedule", required_argument, NULL, 'b'},
+        {"model-sampling", required_argument, NULL, 'k'},
+        {"shift", required_argument, NULL, 'S'}, {"multiplier", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
-    const char *sched = NULL, *model = NULL, *beta = NULL;
-    int steps = 0, c;
+    struct sigmas_args a = {0};
+    int c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 's': sched = optarg; break;
-        case 'm': model = optarg; break;
-        case 'b': beta = optarg; break;
+        case 's': a.sched = optarg; break;
+        case 'm': a.model = optarg; break;
+        case 'b': a.beta = optarg; break;
+        case 'k': a.kind = optarg; break;
+        case 'S': a.shift = optarg; break;
+        case 'M': a.multiplier = optarg; break;
         case 'n':
-            if (cli_int("--steps", optarg, 1, SCHEDULER_MAX_STEPS, &steps) < 0)
+            if (cli_int("--steps", optarg, 1, SCHEDULER_MAX_STEPS, &a.steps) < 0)
                 return EXIT_USAGE;
             break;
         case 'h': fputs(SIGMAS_HELP, stdout); return EXIT_OK;
@@ -78,24 +175,22 @@ cmd_sigmas(int argc, char **argv, struct app *app)
                                    argv[optind - 1]);
         }
     }
-    if (sched == NULL || steps == 0)
+    if (a.sched == NULL || a.steps == 0)
         return cli_usage_error("sigmas", USAGE_SIGMAS, "--scheduler and --steps are required");
-    if (scheduler_find(sched) == NULL)
+    if (scheduler_find(a.sched) == NULL)
         return cli_usage_error("sigmas", USAGE_SIGMAS, "unknown scheduler '%s' (did you mean "
-                               "'%s'?)", sched, scheduler_closest(sched));
-    if (model != NULL && beta != NULL)
-        return cli_usage_error("sigmas", USAGE_SIGMAS, "give --model or --beta-schedule, "
-                               "not both");
-    if (beta != NULL && model_sampling_beta_from_name(beta) < 0)
-        return cli_usage_error("sigmas", USAGE_SIGMAS, "unknown --beta-schedule '%s' (linear "
-                               "or scaled_linear)", beta);
-    char *cause = NULL;
+                               "'%s'?)", a.sched, scheduler_closest(a.sched));
+    int k = -1;
+    int rc = sigmas_check_source(&a, &k);
     struct model_sampling ms;
+    if (rc == EXIT_OK)
+        rc = sigmas_table(&a, k, &ms);
+    if (rc != EXIT_OK)
+        return rc;
     double *sig = NULL;
-    int n = 0, rc = EXIT_OK;
-    if (sigmas_table(model, beta ? beta : "linear", &ms, &cause) < 0)
-        return cli_fail("%s", cause), free(cause), EXIT_RUNTIME;
-    if (scheduler_sigmas(scheduler_find(sched), &ms, steps, &sig, &n, &cause) < 0) {
+    int n = 0;
+    char *cause = NULL;
+    if (scheduler_sigmas(scheduler_find(a.sched), &ms, a.steps, &sig, &n, &cause) < 0) {
         rc = cli_fail("%s", cause);
         free(cause);
     }
@@ -120,9 +215,9 @@ cmd_list(int argc, char **argv, struct app *app)
     if (argc != 2)
         return cli_usage_error("list", USAGE_LIST, "expected one of samplers, schedulers, knobs");
     if (strcmp(argv[1], "samplers") == 0) {
-        printf("%-20s %-14s %s\n", "name", "family", "calls/step");
+        printf("%-24s %-14s %s\n", "name", "family", "calls/step");
         for (size_t i = 0; i < sampler_count; i++)
-            printf("%-20s %-14s %d\n", sampler_registry[i]->name,
+            printf("%-24s %-14s %d\n", sampler_registry[i]->name,
                    sampler_family_name(sampler_registry[i]->family),
                    sampler_registry[i]->calls_per_step);
     } else if (strcmp(argv[1], "schedulers") == 0) {

@@ -9,12 +9,16 @@
  * interpolation), and which sigma marks a given fraction of the run (percent_to_sigma).
  *
  * Each kind answers those questions through one row of model_sampling_kinds[], so a new kind
- * (the flow samplings) is one init function plus one table row.
+ * is one init function plus one table row.  The flow kinds (ModelSamplingDiscreteFlow,
+ * ModelSamplingFlux) build their table from a time shift in float32 arithmetic, as ComfyUI
+ * does, and answer the three questions with the closed-form shift in double; their timestep()
+ * is sigma * multiplier, which is not the inverse of their sigma() unless shift = 1.
  *
- * Invariants: after init, n >= 2 and sigmas[] is strictly ascending and positive, so
- * sigma_min = sigmas[0] and sigma_max = sigmas[n-1].  Nothing here keeps global state.
- * Workload: init is a single pass over n (1000) entries; timestep() scans the table once per
- * call (a few calls per sampling step).
+ * Invariants: after init, n >= 2 and sigmas[] is ascending and positive (strictly for EPS; a
+ * Flux table with a large shift repeats float values near 1), so sigma_min = sigmas[0] and
+ * sigma_max = sigmas[n-1].  Nothing here keeps global state.
+ * Workload: init is a single pass over n (1000, or 10000 for Flux) entries; the EPS timestep()
+ * scans the table once per call (a few calls per sampling step).
  */
 #include "core/model_sampling.h"
 
@@ -258,7 +262,41 @@ model_sampling_flux_time_shift(double mu, double t)
     return exp(mu) / (exp(mu) + (1.0 / t - 1.0));
 }
 
-/* Tables of the flow kinds: sigma(i / n) for i = 1..n, as float like ComfyUI's buffer. */
+/*
+ * Entry i (1-based) of a flow kind's table, computed as ComfyUI's set_parameters computes it:
+ * float32 torch arithmetic with one rounding per operation and the Python constants rounded to
+ * float32.  DiscreteFlow: t = arange / n, then sigma(t * multiplier) = shift(t * m / m).
+ * Flux: flux_time_shift(mu, 1, t), where `1 / t` and `exp(mu) / d` are torch's
+ * Tensor.__rtruediv__, i.e. reciprocal() times the scalar.  Evaluating the formula in double
+ * and rounding once differs from ComfyUI's buffer by an ulp in over half the entries, which
+ * simple, beta and ddim_uniform would hand to the sampler verbatim.  Each operation is its own
+ * statement, since clang contracts a * b + c within an expression by default (GCC under the
+ * Makefile's -std=c11 does not contract at all).
+ */
+static float
+model_sampling_flow_entry(const struct model_sampling *ms, int i)
+{
+    float t = (float)i / (float)ms->n;
+    if (ms->kind == MODEL_SAMPLING_FLUX) {
+        float e = (float)exp(ms->shift);
+        float inv = 1.0f / t;
+        float d = inv - 1.0f;
+        d = d + e;
+        float r = 1.0f / d;
+        return r * e;
+    }
+    float m = (float)ms->multiplier;
+    t = t * m;
+    t = t / m;
+    if (ms->shift == 1.0)
+        return t;
+    float num = (float)ms->shift * t;
+    float den = (float)(ms->shift - 1.0) * t;
+    den = 1.0f + den;
+    return num / den;
+}
+
+/* A flow kind's table; ComfyUI keeps no log table, fbw's holds the logs of the float entries. */
 static void
 model_sampling_fill_flow(struct model_sampling *ms, int n)
 {
@@ -266,12 +304,8 @@ model_sampling_fill_flow(struct model_sampling *ms, int n)
     ms->sigmas = xmalloc((size_t)n * sizeof *ms->sigmas);
     ms->log_sigmas = xmalloc((size_t)n * sizeof *ms->log_sigmas);
     for (int i = 0; i < n; i++) {
-        double t = (double)(i + 1) / n;
-        double sigma = ms->kind == MODEL_SAMPLING_FLUX
-                           ? model_sampling_flux_time_shift(ms->shift, t)
-                           : model_sampling_time_snr_shift(ms->shift, t);
-        ms->sigmas[i] = (float)sigma;
-        ms->log_sigmas[i] = (float)log(sigma);
+        ms->sigmas[i] = model_sampling_flow_entry(ms, i + 1);
+        ms->log_sigmas[i] = (float)log((double)ms->sigmas[i]);
     }
     ms->sigma_min = ms->sigmas[0];
     ms->sigma_max = ms->sigmas[n - 1];

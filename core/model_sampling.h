@@ -8,10 +8,21 @@
  *   MODEL_SAMPLING_EPS   ModelSamplingDiscrete: a table of n sigmas from a beta schedule,
  *                        sigma = sqrt((1 - alphas_cumprod) / alphas_cumprod), ascending.
  *                        timestep() is the NEAREST table index (no interpolation).
+ *   MODEL_SAMPLING_FLOW  ModelSamplingDiscreteFlow: sigma(t) = time_snr_shift(shift,
+ *                        t / multiplier) = s t' / (1 + (s - 1) t'); table of 1000 at
+ *                        t' = i/1000; timestep(sigma) = sigma * multiplier.
+ *   MODEL_SAMPLING_FLUX  ModelSamplingFlux: sigma(t) = e^mu / (e^mu + 1/t - 1), mu = shift;
+ *                        table of 10000 at t = i/10000; timestep(sigma) = sigma.
+ *
+ * For the flow kinds timestep() is NOT the inverse of sigma() (unless shift = 1), as in
+ * ComfyUI; the normal scheduler's low end shows it (sampling.md A.3).
  *
  * Numbers: betas and their cumulative product are computed in double; sigmas and log_sigmas are
  * stored as float, as ComfyUI stores float32 buffers (log taken in double before the cast).
- * sigma_min and sigma_max are those float values widened to double.
+ * The flow tables are computed in float32 arithmetic, operation by operation, as ComfyUI's
+ * torch code computes them, so they match its buffers bit for bit; their maps (timestep, sigma,
+ * percent_to_sigma) are evaluated in double.  sigma_min and sigma_max are the float table
+ * endpoints widened to double.
  *
  * Ownership: init fills caller storage and allocates the two tables; release frees them.  The
  * struct is public so callers may read the tables; only init writes them.
@@ -101,19 +112,23 @@ void model_sampling_release(struct model_sampling *ms);
 /*
  * The network timestep for sigma > 0.  EPS: the table index whose log sigma is nearest to
  * log(sigma), the first on ties (matches ComfyUI ModelSamplingDiscrete.timestep, torch argmin).
+ * FLOW: sigma * multiplier.  FLUX: sigma.
  */
 double model_sampling_timestep(const struct model_sampling *ms, double sigma);
 
 /*
  * The sigma at timestep t.  EPS: t clamped to [0, n-1], then log-linear interpolation between
- * the two neighbouring table entries (matches ComfyUI ModelSamplingDiscrete.sigma).
+ * the two neighbouring table entries (matches ComfyUI ModelSamplingDiscrete.sigma).  FLOW:
+ * time_snr_shift(shift, t / multiplier); FLUX: flux_time_shift(shift, 1, t), 0 at t = 0.
+ * Neither flow kind clamps t.
  */
 double model_sampling_sigma(const struct model_sampling *ms, double t);
 
 /*
  * The sigma at which a fraction p of sampling has elapsed: p <= 0 gives
- * MODEL_SAMPLING_SIGMA_BEFORE_START, p >= 1 gives 0, otherwise EPS gives sigma((1 - p)(n - 1))
- * (matches ComfyUI ModelSamplingDiscrete.percent_to_sigma, whose 999 is n - 1 for n = 1000).
+ * MODEL_SAMPLING_SIGMA_BEFORE_START (1 for the flow kinds), p >= 1 gives 0, otherwise EPS gives
+ * sigma((1 - p)(n - 1)) (matches ComfyUI ModelSamplingDiscrete.percent_to_sigma, whose 999 is
+ * n - 1 for n = 1000) and the flow kinds give their shift at 1 - p, whatever the multiplier.
  */
 double model_sampling_percent_to_sigma(const struct model_sampling *ms, double p);
 

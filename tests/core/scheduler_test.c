@@ -1,12 +1,13 @@
 /*
- * scheduler_test.c - model-sampling tables, the scheduler registry, and the edit distance
- * behind its "did you mean".
+ * scheduler_test.c - model-sampling tables (EPS, DiscreteFlow, Flux), the scheduler registry,
+ * and the edit distance behind its "did you mean".
  *
- * Golden data come from two independent places: the vectors and table endpoints quoted in
- * shared/reference/sampling.md (A.2, A.4), pasted below, and tests/ref/schedulers.txt, written
- * by tests/ref/schedulers.py from the formulas with numpy/scipy.  Tolerances: 1e-6 relative
- * for schedules (1e-5 for normal/sgm_uniform, as A.4 allows), plus half a unit of the last
- * printed digit for the hand-quoted vectors.
+ * Golden data come from two independent places: the vectors, table endpoints and quirk values
+ * quoted in shared/reference/sampling.md (A.2-A.4) and fbcache.md, pasted below, and
+ * tests/ref/schedulers.txt, written by tests/ref/schedulers.py from the formulas with
+ * numpy/scipy.  Tolerances: 1e-6 relative for schedules (1e-5 for normal/sgm_uniform, as A.4
+ * allows), plus half a unit of the last printed digit for the hand-quoted vectors.  The flow
+ * tables must match the reference's float32 emulation of ComfyUI's torch code bit for bit.
  */
 #include "tests/support.h"
 
@@ -23,19 +24,54 @@
 #define REF_PATH "tests/ref/schedulers.txt"
 #define REF_MAGIC "fbw-ref schedulers 1"
 
-/* The two tables every test uses, built once per group. */
-struct fixture {
-    struct model_sampling ms[MODEL_SAMPLING_BETA_COUNT];
+/*
+ * The tables the tests use, by the tag tests/ref/schedulers.txt gives them: the two EPS beta
+ * schedules (at their enum's index), SD3 (ComfyUI's ModelSamplingSD3 node defaults), FLUX.1-dev
+ * and FLUX-schnell (DiscreteFlow with shift 1, multiplier 1).
+ */
+enum { TAB_DIT, TAB_SD15, TAB_SD3, TAB_FLUX, TAB_SCHNELL, TAB_COUNT };
+
+static const struct {
+    const char *tag;
+    enum model_sampling_kind kind;
+    double shift, multiplier;       /* flow kinds */
+} tab_defs[TAB_COUNT] = {
+    [TAB_DIT] = { "linear", MODEL_SAMPLING_EPS, 0, 0 },
+    [TAB_SD15] = { "scaled_linear", MODEL_SAMPLING_EPS, 0, 0 },
+    [TAB_SD3] = { "sd3", MODEL_SAMPLING_FLOW, 3.0, 1000.0 },
+    [TAB_FLUX] = { "flux", MODEL_SAMPLING_FLUX, 1.15, 1.0 },
+    [TAB_SCHNELL] = { "schnell", MODEL_SAMPLING_FLOW, 1.0, 1.0 },
 };
+
+/* Built once per group. */
+struct fixture {
+    struct model_sampling ms[TAB_COUNT];
+};
+
+static int
+tab_init(struct model_sampling *ms, int t, char **cause)
+{
+    switch (tab_defs[t].kind) {
+    case MODEL_SAMPLING_EPS:
+        return model_sampling_init_discrete(ms, t == TAB_DIT ? MODEL_SAMPLING_BETA_LINEAR
+                                                             : MODEL_SAMPLING_BETA_SCALED_LINEAR,
+                                            0, 0, 1000, cause);
+    case MODEL_SAMPLING_FLOW:
+        return model_sampling_init_flow(ms, tab_defs[t].shift, tab_defs[t].multiplier, 1000,
+                                        cause);
+    default:
+        return model_sampling_init_flux(ms, tab_defs[t].shift, cause);
+    }
+}
 
 static int
 setup(void **state)
 {
     struct fixture *f = xcalloc(1, sizeof *f);
-    for (int b = 0; b < MODEL_SAMPLING_BETA_COUNT; b++) {
+    for (int t = 0; t < TAB_COUNT; t++) {
         char *cause = NULL;
-        if (model_sampling_init_discrete(&f->ms[b], b, 0, 0, 1000, &cause) != 0) {
-            fprintf(stderr, "init %d: %s\n", b, cause);
+        if (tab_init(&f->ms[t], t, &cause) != 0) {
+            fprintf(stderr, "init %s: %s\n", tab_defs[t].tag, cause);
             free(cause);
             return -1;
         }
@@ -48,22 +84,28 @@ static int
 teardown(void **state)
 {
     struct fixture *f = *state;
-    for (int b = 0; b < MODEL_SAMPLING_BETA_COUNT; b++)
-        model_sampling_release(&f->ms[b]);
+    for (int t = 0; t < TAB_COUNT; t++)
+        model_sampling_release(&f->ms[t]);
     free(f);
     return 0;
 }
 
 static const struct model_sampling *
+tab(void **state, int t)
+{
+    return &((struct fixture *)*state)->ms[t];
+}
+
+static const struct model_sampling *
 sd15(void **state)
 {
-    return &((struct fixture *)*state)->ms[MODEL_SAMPLING_BETA_SCALED_LINEAR];
+    return tab(state, TAB_SD15);
 }
 
 static const struct model_sampling *
 dit(void **state)
 {
-    return &((struct fixture *)*state)->ms[MODEL_SAMPLING_BETA_LINEAR];
+    return tab(state, TAB_DIT);
 }
 
 /* Run the named scheduler; fails the test on error.  The caller frees the result. */
@@ -182,6 +224,176 @@ test_a4_vectors(void **state)
     expect_vector("karras", &fixed, 10, karras_fixed, 11, 1e-6, 5e-7);
     expect_vector("karras", sd15(state), 10, sd_karras, 11, 1e-6, 5e-7);
     expect_vector("normal", sd15(state), 10, sd_normal, 11, 1e-5, 5e-7);
+
+    /* "SD3 flow shift=3 simple": the strided walk down ComfyUI's DiscreteFlow table. */
+    static const double sd3_simple[] = {
+        1, 0.964286, 0.923077, 0.875000, 0.818182, 0.750000, 0.666667, 0.562500, 0.428571,
+        0.250000, 0,
+    };
+    expect_vector("simple", tab(state, TAB_SD3), 10, sd3_simple, 11, 1e-6, 5e-7);
+}
+
+/* sampling.md A.2: DiscreteFlow's time_snr_shift and Flux's flux_time_shift, in double. */
+static double
+time_snr_shift(double alpha, double t)
+{
+    return alpha == 1.0 ? t : alpha * t / (1 + (alpha - 1) * t);
+}
+
+static double
+flux_time_shift(double mu, double t)
+{
+    return exp(mu) / (exp(mu) + (1 / t - 1));
+}
+
+static void
+test_flow_kinds(void **state)
+{
+    assert_string_equal(model_sampling_kind_name(MODEL_SAMPLING_FLOW), "flow");
+    assert_string_equal(model_sampling_kind_name(MODEL_SAMPLING_FLUX), "flux");
+    assert_false(model_sampling_is_const(sd15(state)));
+    assert_false(model_sampling_is_const(dit(state)));
+    assert_true(model_sampling_is_const(tab(state, TAB_SD3)));
+    assert_true(model_sampling_is_const(tab(state, TAB_SCHNELL)));
+    assert_true(model_sampling_is_const(tab(state, TAB_FLUX)));
+    assert_int_equal(tab(state, TAB_SD3)->kind, MODEL_SAMPLING_FLOW);
+    assert_int_equal(tab(state, TAB_FLUX)->kind, MODEL_SAMPLING_FLUX);
+
+    /* Bad parameters fail with a cause and leave nothing owned. */
+    static const double bad_flow[][2] = { { 0, 1000 }, { -1, 1000 }, { 3, 0 }, { NAN, 1 } };
+    for (size_t i = 0; i < sizeof bad_flow / sizeof bad_flow[0]; i++) {
+        struct model_sampling ms;
+        char *cause = NULL;
+        assert_int_equal(model_sampling_init_flow(&ms, bad_flow[i][0], bad_flow[i][1], 1000,
+                                                  &cause), -1);
+        assert_non_null(strstr(cause, "shift"));
+        assert_null(ms.sigmas);
+        free(cause);
+    }
+    struct model_sampling ms;
+    char *cause = NULL;
+    assert_int_equal(model_sampling_init_flow(&ms, 3, 1000, 1, &cause), -1);
+    assert_non_null(strstr(cause, "timesteps"));
+    free(cause);
+    cause = NULL;
+    assert_int_equal(model_sampling_init_flux(&ms, INFINITY, &cause), -1);
+    assert_non_null(cause);
+    assert_null(ms.sigmas);
+    free(cause);
+}
+
+/*
+ * A.2: the flow tables' sizes and endpoints (SD3's sigma_min is shift(0.001) = 0.002994), and
+ * every entry within an ulp or two of the double formula (ComfyUI computes them in float32).
+ */
+static void
+test_flow_tables(void **state)
+{
+    const struct model_sampling *sd3 = tab(state, TAB_SD3);
+    const struct model_sampling *flux = tab(state, TAB_FLUX);
+    const struct model_sampling *schnell = tab(state, TAB_SCHNELL);
+    assert_int_equal(sd3->n, 1000);
+    assert_int_equal(schnell->n, 1000);
+    assert_int_equal(flux->n, 10000);
+    assert_close(sd3->sigma_min, 0.002994, 0, 5e-7);
+    assert_close(sd3->sigma_min, time_snr_shift(3, 0.001), 2.5e-7, 0);
+    assert_close(flux->sigma_min, flux_time_shift(1.15, 1e-4), 2.5e-7, 0);
+    assert_true(sd3->sigma_max == 1.0 && flux->sigma_max == 1.0 && schnell->sigma_max == 1.0);
+    assert_true(schnell->sigma_min == (double)0.001f);
+    for (int i = 0; i < 1000; i++) {
+        double t = (i + 1) / 1000.0;
+        assert_close(sd3->sigmas[i], time_snr_shift(3, t), 2.5e-7, 0);
+        assert_true(schnell->sigmas[i] == (float)t);
+        assert_true(i == 0 || sd3->sigmas[i] > sd3->sigmas[i - 1]);
+    }
+    for (int i = 0; i < 10000; i++) {
+        assert_close(flux->sigmas[i], flux_time_shift(1.15, (i + 1) / 10000.0), 2.5e-7, 0);
+        assert_true(i == 0 || flux->sigmas[i] > flux->sigmas[i - 1]);
+    }
+}
+
+/*
+ * A.3 quirk: normal goes from timestep(sigma_max) to timestep(sigma_min) = sigma_min *
+ * multiplier and maps back through sigma(), so on a shifted flow table the shift is applied
+ * twice at the low end: SD3 shift 3 ends at 0.008929, not at sigma_min 0.002994, and FLUX's
+ * normal ends at 0.000997.  sgm_uniform never reaches that end.
+ */
+static void
+test_normal_double_shift(void **state)
+{
+    static const double sd3_end = 0.008929, flux_end = 0.000997;     /* pasted from A.3 */
+    const struct model_sampling *sd3 = tab(state, TAB_SD3);
+    const struct model_sampling *flux = tab(state, TAB_FLUX);
+    for (int steps = 2; steps <= 40; steps++) {
+        int count = 0;
+        double *sig = run("normal", sd3, steps, &count);
+        assert_int_equal(count, steps + 1);
+        assert_close(sig[0], 1.0, 0, 0);
+        assert_close(sig[steps - 1], sd3_end, 0, 5e-7);
+        assert_close(sig[steps - 1], time_snr_shift(3, time_snr_shift(3, 0.001)), 1e-5, 0);
+        assert_true(sig[steps - 1] > 2.9 * sd3->sigma_min);
+        assert_true(sig[steps] == 0.0);
+        free(sig);
+        sig = run("normal", flux, steps, &count);
+        assert_int_equal(count, steps + 1);
+        assert_close(sig[steps - 1], flux_end, 0, 5e-7);
+        free(sig);
+    }
+    /* Without a shift, timestep() inverts sigma() and normal ends at sigma_min. */
+    int count = 0;
+    double *sig = run("normal", tab(state, TAB_SCHNELL), 10, &count);
+    assert_close(sig[9], 0.001, 1e-6, 0);
+    free(sig);
+}
+
+/* A.2: flow timestep() is sigma * multiplier, not the inverse of sigma(). */
+static void
+test_flow_maps(void **state)
+{
+    const struct model_sampling *sd3 = tab(state, TAB_SD3);
+    const struct model_sampling *flux = tab(state, TAB_FLUX);
+    const struct model_sampling *schnell = tab(state, TAB_SCHNELL);
+    for (double s = 0.05; s < 1.0; s += 0.05) {
+        assert_true(model_sampling_timestep(sd3, s) == s * 1000.0);
+        assert_true(model_sampling_timestep(flux, s) == s);
+        assert_true(model_sampling_timestep(schnell, s) == s);
+        assert_close(model_sampling_sigma(sd3, s * 1000.0), time_snr_shift(3, s), 1e-15, 0);
+        assert_close(model_sampling_sigma(flux, s), flux_time_shift(1.15, s), 1e-15, 0);
+        /* Round trips: the identity only where there is no shift. */
+        assert_true(model_sampling_sigma(sd3, model_sampling_timestep(sd3, s)) > s);
+        assert_true(model_sampling_sigma(flux, model_sampling_timestep(flux, s)) > s);
+        assert_close(model_sampling_sigma(schnell, model_sampling_timestep(schnell, s)), s,
+                     1e-15, 0);
+    }
+    assert_true(model_sampling_timestep(sd3, 0.5) == 500.0);
+    assert_close(model_sampling_sigma(sd3, 500.0), 0.75, 1e-15, 0);
+    assert_true(model_sampling_sigma(sd3, 0.0) == 0.0);
+    assert_true(model_sampling_sigma(flux, 0.0) == 0.0);
+    assert_close(model_sampling_sigma(flux, 1.0), 1.0, 1e-15, 0);
+}
+
+/*
+ * percent_to_sigma on the flow kinds: 1 before the start (not EPS's 999999999.9), 0 at the end,
+ * and the shift at 1 - p between, whatever the multiplier.  fbcache.md's example: FLUX with
+ * start 0.2 gives e^1.15 / (e^1.15 + 0.25) ~ 0.927.
+ */
+static void
+test_flow_percent(void **state)
+{
+    const struct model_sampling *flux = tab(state, TAB_FLUX);
+    const struct model_sampling *sd3 = tab(state, TAB_SD3);
+    for (int t = TAB_SD3; t < TAB_COUNT; t++) {
+        const struct model_sampling *ms = tab(state, t);
+        assert_true(model_sampling_percent_to_sigma(ms, 0.0) == 1.0);
+        assert_true(model_sampling_percent_to_sigma(ms, -0.5) == 1.0);
+        assert_true(model_sampling_percent_to_sigma(ms, 1.0) == 0.0);
+        assert_true(model_sampling_percent_to_sigma(ms, 1.5) == 0.0);
+    }
+    double e = exp(1.15);
+    assert_close(model_sampling_percent_to_sigma(flux, 0.2), e / (e + 0.25), 1e-15, 0);
+    assert_close(model_sampling_percent_to_sigma(flux, 0.2), 0.927, 0, 5e-4);
+    assert_close(model_sampling_percent_to_sigma(sd3, 0.5), 0.75, 1e-15, 0);
+    assert_close(model_sampling_percent_to_sigma(tab(state, TAB_SCHNELL), 0.2), 0.8, 1e-15, 0);
 }
 
 /* Parse a whitespace-separated double; fails the test on junk. */
@@ -197,13 +409,22 @@ ref_double(const char *tok, int line)
     return v;
 }
 
-static const struct model_sampling *
-ref_table(void **state, const char *beta, int line)
+/* The index of the table a record's tag names; fails the test on an unknown tag. */
+static int
+ref_table_index(const char *name, int line)
 {
-    int b = model_sampling_beta_from_name(beta);
-    if (b < 0)
-        fail_msg("%s:%d: unknown beta schedule '%s'", REF_PATH, line, beta);
-    return &((struct fixture *)*state)->ms[b];
+    for (int t = 0; name != NULL && t < TAB_COUNT; t++) {
+        if (strcmp(tab_defs[t].tag, name) == 0)
+            return t;
+    }
+    fail_msg("%s:%d: unknown table '%s'", REF_PATH, line, name ? name : "(none)");
+    return -1;
+}
+
+static const struct model_sampling *
+ref_table(void **state, const char *name, int line)
+{
+    return tab(state, ref_table_index(name, line));
 }
 
 /* "sched <name> <beta> <steps> <count> v..." */
@@ -211,13 +432,14 @@ static void
 ref_check_sched(void **state, char **save, int line, unsigned *seen)
 {
     const char *name = strtok_r(NULL, " \t", save);
-    const struct model_sampling *ms = ref_table(state, strtok_r(NULL, " \t", save), line);
+    int t = ref_table_index(strtok_r(NULL, " \t", save), line);
+    const struct model_sampling *ms = tab(state, t);
     int steps = (int)ref_double(strtok_r(NULL, " \t", save), line);
     int want_count = (int)ref_double(strtok_r(NULL, " \t", save), line);
     const struct scheduler *s = scheduler_find(name);
     if (s == NULL)
         fail_msg("%s:%d: unknown scheduler '%s'", REF_PATH, line, name);
-    seen[s - scheduler_registry] |= 1u << (ms == sd15(state));
+    seen[s - scheduler_registry] |= 1u << t;
     double rtol = strcmp(name, "normal") == 0 || strcmp(name, "sgm_uniform") == 0 ? 1e-5 : 1e-6;
     int count = 0;
     double *got = run(name, ms, steps, &count);
@@ -233,16 +455,32 @@ ref_check_sched(void **state, char **save, int line, unsigned *seen)
     free(got);
 }
 
+/*
+ * "table <tab> <n> <i> <sigma> <log_sigma>": EPS entries to 1e-7 relative; flow entries exactly,
+ * since both sides reproduce ComfyUI's float32 arithmetic.
+ */
+static void
+ref_check_table(const struct model_sampling *ms, char **save, int line)
+{
+    assert_int_equal((int)ref_double(strtok_r(NULL, " \t", save), line), ms->n);
+    int i = (int)ref_double(strtok_r(NULL, " \t", save), line);
+    assert_true(i >= 0 && i < ms->n);
+    double want = ref_double(strtok_r(NULL, " \t", save), line);
+    if (!model_sampling_is_const(ms))
+        assert_close(ms->sigmas[i], want, 1e-7, 0);
+    else if ((double)ms->sigmas[i] != want)
+        fail_msg("%s:%d: %s sigmas[%d] = %.9g, want %.9g (ComfyUI's float32 buffer)", REF_PATH,
+                 line, model_sampling_kind_name(ms->kind), i, ms->sigmas[i], want);
+    assert_close(ms->log_sigmas[i], ref_double(strtok_r(NULL, " \t", save), line), 1e-7, 0);
+}
+
 /* "table", "timestep", "sigma" and "percent" records. */
 static void
 ref_check_point(void **state, const char *kind, char **save, int line)
 {
     const struct model_sampling *ms = ref_table(state, strtok_r(NULL, " \t", save), line);
     if (strcmp(kind, "table") == 0) {
-        assert_int_equal((int)ref_double(strtok_r(NULL, " \t", save), line), ms->n);
-        int i = (int)ref_double(strtok_r(NULL, " \t", save), line);
-        assert_close(ms->sigmas[i], ref_double(strtok_r(NULL, " \t", save), line), 1e-7, 0);
-        assert_close(ms->log_sigmas[i], ref_double(strtok_r(NULL, " \t", save), line), 1e-7, 0);
+        ref_check_table(ms, save, line);
         return;
     }
     double x = ref_double(strtok_r(NULL, " \t", save), line);
@@ -257,7 +495,7 @@ ref_check_point(void **state, const char *kind, char **save, int line)
         fail_msg("%s:%d: unknown record '%s'", REF_PATH, line, kind);
 }
 
-/* Every record of tests/ref/schedulers.txt, and every scheduler covered on both tables. */
+/* Every record of tests/ref/schedulers.txt, and every scheduler covered on every table. */
 static void
 test_reference_file(void **state)
 {
@@ -290,11 +528,13 @@ test_reference_file(void **state)
     }
     free(buf);
     fclose(fp);
-    assert_true(records > 200);
+    assert_true(records > 700);
     for (size_t i = 0; i < scheduler_count; i++) {
-        if (seen[i] != 3u)
-            fail_msg("%s: no reference for scheduler '%s' on both tables", REF_PATH,
-                     scheduler_registry[i].name);
+        for (int t = 0; t < TAB_COUNT; t++) {
+            if (!(seen[i] & 1u << t))
+                fail_msg("%s: no reference for scheduler '%s' on table '%s'", REF_PATH,
+                         scheduler_registry[i].name, tab_defs[t].tag);
+        }
     }
 }
 
@@ -363,11 +603,10 @@ test_percent_to_sigma(void **state)
     }
 }
 
-/* One step: every schedule is [start, 0]; steps outside [1, max] and kl_optimal(1) fail. */
+/* test_steps_edges on one table. */
 static void
-test_steps_edges(void **state)
+steps_edges_on(const struct model_sampling *ms)
 {
-    const struct model_sampling *ms = sd15(state);
     for (size_t i = 0; i < scheduler_count; i++) {
         const struct scheduler *s = &scheduler_registry[i];
         double *sig = (double *)1;
@@ -384,7 +623,10 @@ test_steps_edges(void **state)
         free(cause);
         cause = NULL;
         if (strcmp(s->name, "kl_optimal") == 0) {
+            sig = (double *)1;
             assert_int_equal(scheduler_sigmas(s, ms, 1, &sig, &count, &cause), -1);
+            assert_null(sig);
+            assert_int_equal(count, 0);
             assert_non_null(strstr(cause, "kl_optimal"));
             free(cause);
             continue;
@@ -398,12 +640,23 @@ test_steps_edges(void **state)
     }
 }
 
+/*
+ * One step: every schedule is [start, 0]; steps outside [1, max] fail, and so does kl_optimal(1)
+ * on every table (ComfyUI divides by zero there and returns NaN).
+ */
+static void
+test_steps_edges(void **state)
+{
+    for (int t = 0; t < TAB_COUNT; t++)
+        steps_edges_on(tab(state, t));
+}
+
 /* Shape invariants over many step counts: finite, non-increasing, ending in 0. */
 static void
 test_shapes(void **state)
 {
-    for (int b = 0; b < MODEL_SAMPLING_BETA_COUNT; b++) {
-        const struct model_sampling *ms = &((struct fixture *)*state)->ms[b];
+    for (int t = 0; t < TAB_COUNT; t++) {
+        const struct model_sampling *ms = tab(state, t);
         for (size_t i = 0; i < scheduler_count; i++) {
             const char *name = scheduler_registry[i].name;
             for (int steps = 2; steps <= 120; steps += (steps < 20 ? 1 : 7)) {
@@ -428,6 +681,9 @@ test_shapes(void **state)
     int count = 0;
     double *sig = run("beta", sd15(state), SCHEDULER_MAX_STEPS, &count);
     assert_true(count >= 2 && count <= 1001);
+    free(sig);
+    sig = run("beta", tab(state, TAB_FLUX), SCHEDULER_MAX_STEPS, &count);
+    assert_true(count >= 2 && count <= 10001);
     free(sig);
 }
 
@@ -479,6 +735,11 @@ main(void)
         cmocka_unit_test(test_init_errors),
         cmocka_unit_test(test_table_endpoints),
         cmocka_unit_test(test_a4_vectors),
+        cmocka_unit_test(test_flow_kinds),
+        cmocka_unit_test(test_flow_tables),
+        cmocka_unit_test(test_normal_double_shift),
+        cmocka_unit_test(test_flow_maps),
+        cmocka_unit_test(test_flow_percent),
         cmocka_unit_test(test_reference_file),
         cmocka_unit_test(test_timestep_nearest),
         cmocka_unit_test(test_sigma_interpolation),
