@@ -66,7 +66,8 @@ void cli_set_threads(struct app *app, int threads);
 #define USAGE_INIT_MODEL \
     "usage: fbw init-model --out FILE [--input-size N] [--patch-size N] [--in-channels N]\n" \
     "                      [--hidden-size N] [--depth N] [--num-heads N] [--mlp-ratio F]\n" \
-    "                      [--num-classes N] [--learn-sigma] [--beta-schedule NAME] [--seed S]\n"
+    "                      [--num-classes N] [--learn-sigma] [--beta-schedule NAME] [--seed S]\n" \
+    "                      [--prediction eps|flow] [--shift F] [--multiplier F]\n"
 #define USAGE_BENCH \
     "usage: fbw bench [--hidden-size N] [--depth N] [--num-heads N] [--patch-size N]\n" \
     "                 [--input-size N] [--in-channels N] [--steps N] [--repeat N] [--threads N]\n"

@@ -270,8 +270,13 @@ cmd_info(int argc, char **argv, struct app *app)
            c->depth, c->num_heads, c->mlp_ratio);
     printf("classes:     %d (+1 null), learn_sigma %s\n", c->num_classes,
            c->learn_sigma ? "true" : "false");
-    printf("prediction:  %s, beta_schedule %s, %d timesteps\nconfig:      %s\n", c->prediction,
-           c->beta_schedule, c->num_timesteps, json);
+    if (strcmp(c->prediction, "flow") == 0)
+        printf("prediction:  flow (rectified flow), shift %g, multiplier %g\n", c->shift,
+               c->multiplier);
+    else
+        printf("prediction:  eps, beta_schedule %s, %d timesteps\n", c->beta_schedule,
+               c->num_timesteps);
+    printf("config:      %s\n", json);
     free(json);
     model_free(m);
     return EXIT_OK;
@@ -290,12 +295,14 @@ cmd_init_model(int argc, char **argv, struct app *app)
         {"num-heads", required_argument, NULL, 'n'}, {"mlp-ratio", required_argument, NULL, 'r'},
         {"num-classes", required_argument, NULL, 'k'}, {"learn-sigma", no_argument, NULL, 'l'},
         {"beta-schedule", required_argument, NULL, 'b'}, {"seed", required_argument, NULL, 's'},
+        {"prediction", required_argument, NULL, 'P'}, {"shift", required_argument, NULL, 'S'},
+        {"multiplier", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     struct model_config cfg = {
         .arch = "dit", .input_size = 16, .patch_size = 2, .in_channels = 4, .hidden_size = 64,
         .depth = 4, .num_heads = 4, .mlp_ratio = 4.0, .num_classes = 10, .prediction = "eps",
-        .beta_schedule = "linear", .num_timesteps = 1000,
+        .beta_schedule = "linear", .num_timesteps = 1000, .shift = 3.0, .multiplier = 1000.0,
     };
     const char *out = NULL;
     uint64_t seed = 0;
@@ -317,11 +324,21 @@ cmd_init_model(int argc, char **argv, struct app *app)
         case 'l': cfg.learn_sigma = 1; break;
         case 'b': snprintf(cfg.beta_schedule, sizeof cfg.beta_schedule, "%s", optarg); break;
         case 's': bad = cli_u64("--seed", optarg, &seed); break;
+        case 'P':
+            if (strcmp(optarg, "eps") != 0 && strcmp(optarg, "flow") != 0)
+                return cli_usage_error("init-model", USAGE_INIT_MODEL, "--prediction must be "
+                                       "eps or flow, not '%s'", optarg);
+            snprintf(cfg.prediction, sizeof cfg.prediction, "%s", optarg);
+            break;
+        case 'S': bad = cli_double("--shift", optarg, 0.01, 100, &cfg.shift); break;
+        case 'M': bad = cli_double("--multiplier", optarg, 1e-6, 1e6, &cfg.multiplier); break;
         case 'h':
             fputs(USAGE_INIT_MODEL "\nWrites a DiT checkpoint with random weights (adaLN gates "
                   "drawn non-zero so\nevery block contributes) for tests, demos and benchmarks. "
                   "Defaults: input 16,\npatch 2, 4 channels, hidden 64, depth 4, 4 heads, 10 "
-                  "classes, DiT's linear betas.\n", stdout);
+                  "classes, DiT's linear betas.\n--prediction flow makes a flow-matching "
+                  "(rectified flow) DiT sampled through\nComfyUI's ModelSamplingDiscreteFlow with "
+                  "--shift (3) and --multiplier (1000).\n", stdout);
             return EXIT_OK;
         default:
             return cli_usage_error("init-model", USAGE_INIT_MODEL,

@@ -44,6 +44,19 @@ grep -q 'parameters' "$dir/a-euler.png" && grep -q 'sampler: euler' "$dir/a-eule
     && pass "PNG carries its parameters" || fail "no parameters tEXt in the PNG"
 cmp -s "$dir/a-euler.png" "$dir/a-heun.png" && fail "different samplers gave the same image" || pass "samplers differ"
 
+# A flow-matching (rectified flow) DiT samples through the same engine.
+flow="$dir/flow.safetensors"
+expect_rc 0 "init-model --prediction flow" "$FBW" init-model --out "$flow" --prediction flow --shift 2 --depth 3
+expect_rc 0 "info on a flow model" "$FBW" info "$flow"
+grep -q 'prediction:  flow (rectified flow), shift 2, multiplier 1000' "$dir/out" \
+    && pass "info shows the flow parameters" || fail "flow info: $(cat "$dir/out")"
+for s in euler_ancestral dpmpp_2m_sde uni_pc; do
+    expect_rc 0 "flow model with $s" "$FBW" generate --model "$flow" --sampler $s --scheduler simple \
+        --steps 6 --threshold 0.5 --out "$dir/flow-$s.png" --quiet
+done
+expect_rc 2 "bad --prediction" "$FBW" init-model --out "$dir/x.safetensors" --prediction velocity
+grep_err "must be eps or flow, not 'velocity'" "bad prediction named"
+
 # A threshold no residual can beat hits every call after the first.
 expect_rc 0 "generate with a huge threshold" "$FBW" generate --model "$model" --steps 6 --threshold 1e9 --out "$dir/h.png" --quiet
 grep -q 'model calls 6, hits 5,' "$dir/out" && pass "every call after the first hits" || fail "huge threshold: $(cat "$dir/out")"
