@@ -29,8 +29,17 @@ import schedulers as ref  # noqa: E402  (the sibling reference script, not fbw)
 MAGIC = "fbw-ref toy_samplers 1"
 
 
-def denoise(x, sigma):
+def denoise_ve(x, sigma):
     return x / (1.0 + sigma * sigma)
+
+
+def denoise_flow(x, sigma):
+    """Exact D for x = (1 - sigma) x0 + sigma eps with x0, eps ~ N(0, 1) (CONST form)."""
+    a = 1.0 - sigma
+    return a * x / (a * a + sigma * sigma)
+
+
+denoise = denoise_ve    # switched per case in main(); the update rules are the same for both
 
 
 def to_d(x, sigma, d):
@@ -79,12 +88,17 @@ def dpmpp_2m(x, sigmas):
 
 
 SAMPLERS = {"euler": euler, "heun": heun, "dpmpp_2m": dpmpp_2m}
-CASES = [  # (beta table, scheduler, steps)
+CASES = [  # (table: EPS beta schedule or flow tag, scheduler, steps)
     ("scaled_linear", "karras", 10),
     ("scaled_linear", "normal", 10),
     ("linear", "simple", 30),
     ("linear", "karras", 30),
+    ("sd3", "simple", 10),
+    ("sd3", "karras", 30),
+    ("flux", "simple", 10),
+    ("flux", "normal", 30),
 ]
+FLOW_TAGS = ("sd3", "flux")
 
 
 def self_check():
@@ -100,13 +114,21 @@ def self_check():
 
 
 def main():
+    global denoise
     self_check()
     out = [MAGIC]
     tables = {}
     for beta, sched, steps in CASES:
-        tab = tables.setdefault(beta, ref.Table(beta))
+        flow = beta in FLOW_TAGS
+        tab = tables.setdefault(beta, ref.make_table(beta) if flow else ref.Table(beta))
         sigmas = ref.f32(ref.SCHEDULERS[sched](tab, steps))
-        x_t = math.sqrt(1.0 + sigmas[0] * sigmas[0])
+        # The start for eps = 1: VE sqrt(1 + s0^2) (max denoise); CONST s0 * eps.
+        x_t = sigmas[0] if flow else math.sqrt(1.0 + sigmas[0] * sigmas[0])
+        denoise = denoise_flow if flow else denoise_ve
+        if (beta, sched, steps) == ("flux", "simple", 10):
+            # A.7: "FLOW, FLUX simple(10): x_1 = 1.0 -> dpmpp_2m 0.997388158", computed on a
+            # float64 table; on ComfyUI's float32 table it moves by 1.5e-8.
+            assert abs(dpmpp_2m(x_t, sigmas) - 0.997388158) < 3e-8
         for name, fn in SAMPLERS.items():
             out.append("toy %s %s %s %d %.12g %.12g" % (name, beta, sched, steps, x_t,
                                                        fn(x_t, sigmas)))
