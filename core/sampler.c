@@ -237,3 +237,20 @@ sampler_offset_first_sigma(const struct sampler_run *r, double sigma0)
         return (float)model_sampling_percent_to_sigma(r->p.ms, 1e-4);
     return sigma0;
 }
+
+double
+sampler_rf_down(double sigma, double sigma_next, double eta)
+{
+    return sigma_next * (1.0 + (sigma_next / sigma - 1.0) * eta);
+}
+
+struct tensor *
+sampler_rf_renoise(struct sampler_run *r, struct tensor *x, double sigma_next, double sigma_down)
+{
+    const double a_next = 1.0 - sigma_next, a_down = 1.0 - sigma_down;
+    /* The clamp: the difference can round to -1 ulp (ComfyUI then takes sqrt of it: NaN). */
+    const double renoise = sqrt(fmax(0.0, sigma_next * sigma_next - sigma_down * sigma_down *
+                                              a_next * a_next / (a_down * a_down)));
+    return tensor_axpby(r->cur, a_next / a_down, x, sampler_s_noise(r) * renoise,
+                        sampler_noise(r, x));
+}

@@ -105,6 +105,15 @@ struct tensor *sampler_to_d(struct sampler_run *r, struct tensor *x, struct tens
 /* k-diffusion get_ancestral_step(sigma_from, sigma_to, eta). */
 void sampler_ancestral_step(double sigma_from, double sigma_to, double eta, double *sigma_down,
                             double *sigma_up);
+/*
+ * ComfyUI's RF (flow) ancestral split, shared by the *_ancestral_RF samplers: the step goes
+ * down to sigma_rf_down = s_next (1 + (s_next/s - 1) eta) ...
+ */
+double sampler_rf_down(double sigma, double sigma_next, double eta);
+/* ... and then x is rescaled by alpha_{next}/alpha_down and renoised with
+ * sqrt(s_next^2 - down^2 alpha_next^2 / alpha_down^2) (clamped at 0) times s_noise. */
+struct tensor *sampler_rf_renoise(struct sampler_run *r, struct tensor *x, double sigma_next,
+                                  double sigma_down);
 /* The run's eta (the sampler's default unless the user set one) and s_noise (default 1). */
 double sampler_eta(const struct sampler_run *r, const struct sampler *s);
 double sampler_s_noise(const struct sampler_run *r);

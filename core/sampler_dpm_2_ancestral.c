@@ -63,15 +63,11 @@ dpm_2_ancestral_rf(struct sampler_run *r, struct tensor *x, struct tensor *den, 
                    double eta)
 {
     const double s = r->sigmas[i], s_next = r->sigmas[i + 1];
-    const double down = s_next * (1.0 + (s_next / s - 1.0) * eta);
-    const double a_next = 1.0 - s_next, a_down = 1.0 - down;
+    const double down = sampler_rf_down(s, s_next, eta);
     x = dpm_2_ancestral_solve(r, x, den, s, down);
     if (down == 0 || eta == 0)
         return x;
-    const double renoise = sqrt(fmax(0.0, s_next * s_next - down * down * a_next * a_next /
-                                              (a_down * a_down)));
-    return tensor_axpby(r->cur, a_next / a_down, x, sampler_s_noise(r) * renoise,
-                        sampler_noise(r, x));
+    return sampler_rf_renoise(r, x, s_next, down);
 }
 
 static struct tensor *

@@ -52,8 +52,7 @@ dpmpp_2s_ancestral_rf(struct sampler_run *r, struct tensor *x, struct tensor *de
                       double eta)
 {
     const double s = r->sigmas[i], s_next = r->sigmas[i + 1];
-    const double down = s_next * (1.0 + (s_next / s - 1.0) * eta);
-    const double a_next = 1.0 - s_next, a_down = 1.0 - down;
+    const double down = sampler_rf_down(s, s_next, eta);
     if (s_next == 0)
         return dpmpp_2s_ancestral_euler(r, x, den, s, down);
     double s_mid = 0.9999;
@@ -65,12 +64,7 @@ dpmpp_2s_ancestral_rf(struct sampler_run *r, struct tensor *x, struct tensor *de
     struct tensor *u = tensor_axpby(r->cur, mid_ratio, x, 1.0 - mid_ratio, den);
     struct tensor *den2 = sampler_denoise(r, u, s_mid);
     x = tensor_axpby(r->cur, down_ratio, x, 1.0 - down_ratio, den2);
-    if (!(eta > 0))
-        return x;
-    const double renoise = sqrt(fmax(0.0, s_next * s_next - down * down * a_next * a_next /
-                                              (a_down * a_down)));
-    return tensor_axpby(r->cur, a_next / a_down, x, sampler_s_noise(r) * renoise,
-                        sampler_noise(r, x));
+    return eta > 0 ? sampler_rf_renoise(r, x, s_next, down) : x;
 }
 
 static struct tensor *

@@ -9,8 +9,6 @@
  */
 #include "core/sampler.h"
 
-#include <math.h>
-
 extern const struct sampler sampler_euler_ancestral;
 
 static struct tensor *
@@ -34,16 +32,9 @@ euler_ancestral_rf(struct sampler_run *r, struct tensor *x, struct tensor *den, 
     const double s = r->sigmas[i], s_next = r->sigmas[i + 1];
     if (s_next == 0)
         return den;
-    const double down = s_next * (1.0 + (s_next / s - 1.0) * eta);
-    const double a_next = 1.0 - s_next, a_down = 1.0 - down;
-    const double renoise = sqrt(s_next * s_next - down * down * a_next * a_next /
-                                (a_down * a_down));
-    const double ratio = down / s;
+    const double down = sampler_rf_down(s, s_next, eta), ratio = down / s;
     x = tensor_axpby(r->cur, ratio, x, 1.0 - ratio, den);
-    if (eta > 0)
-        x = tensor_axpby(r->cur, a_next / a_down, x, sampler_s_noise(r) * renoise,
-                         sampler_noise(r, x));
-    return x;
+    return eta > 0 ? sampler_rf_renoise(r, x, s_next, down) : x;
 }
 
 static struct tensor *

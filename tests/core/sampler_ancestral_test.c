@@ -32,7 +32,7 @@ extern const struct sampler sampler_lcm;
 extern const struct sampler sampler_res_multistep;
 extern const struct sampler sampler_res_multistep_ancestral;
 
-/* Not yet in sampler_registry[]: the test reaches the descriptors directly. */
+/* The descriptors under test, reached directly (the registry is checked in sampler_test.c). */
 static const struct sampler *const anc_samplers[] = {
     &sampler_euler_ancestral, &sampler_dpm_2_ancestral, &sampler_dpmpp_2s_ancestral,
     &sampler_ddpm, &sampler_lcm, &sampler_res_multistep, &sampler_res_multistep_ancestral,

@@ -9,7 +9,7 @@
  * computed independently (numpy/scipy, float64) at rtol 1e-9, with the model-call count the
  * script counted.  None of these samplers draws noise (heunpp2 included: ComfyUI's unused
  * randn_like is not reproduced), so the seed must not change a bit of the output.  The
- * samplers are reached directly: the registry lines are the lead's.
+ * samplers are reached directly through their descriptors.
  */
 #include "tests/support.h"
 

@@ -158,6 +158,24 @@ test_registry(void **state)
     assert_int_equal(sampler_find("euler_ancestral")->family, SAMPLER_ANCESTRAL);
     for (size_t i = 0; i < sampler_count; i++)
         assert_ptr_equal(sampler_find(sampler_registry[i]->name), sampler_registry[i]);
+    /* Issue 3's catalogue: ComfyUI's names (shared/reference/sampling.md A.5). */
+    static const char *const comfy[] = {
+        "euler", "euler_ancestral", "heun", "heunpp2", "dpm_2", "dpm_2_ancestral", "lms",
+        "dpmpp_2s_ancestral", "dpmpp_sde", "dpmpp_2m", "dpmpp_2m_sde", "dpmpp_2m_sde_heun",
+        "dpmpp_3m_sde", "ddpm", "lcm", "ipndm", "ipndm_v", "deis", "res_multistep",
+        "res_multistep_ancestral", "gradient_estimation", "ddim", "uni_pc", "uni_pc_bh2",
+    };
+    assert_int_equal(sampler_count, sizeof comfy / sizeof comfy[0]);
+    for (size_t i = 0; i < sizeof comfy / sizeof comfy[0]; i++)
+        if (sampler_find(comfy[i]) == NULL)
+            fail_msg("sampler '%s' is not registered", comfy[i]);
+    /* KSampler drops the penultimate sigma for exactly these four. */
+    for (size_t i = 0; i < sampler_count; i++) {
+        const char *n = sampler_registry[i]->name;
+        int want = strcmp(n, "dpm_2") == 0 || strcmp(n, "dpm_2_ancestral") == 0 ||
+                   strcmp(n, "uni_pc") == 0 || strcmp(n, "uni_pc_bh2") == 0;
+        assert_int_equal(sampler_registry[i]->discard_penultimate, want);
+    }
 }
 
 int
