@@ -70,7 +70,8 @@ void cli_set_threads(struct app *app, int threads);
     "                      [--prediction eps|flow] [--shift F] [--multiplier F]\n"
 #define USAGE_BENCH \
     "usage: fbw bench [--hidden-size N] [--depth N] [--num-heads N] [--patch-size N]\n" \
-    "                 [--input-size N] [--in-channels N] [--steps N] [--repeat N] [--threads N]\n"
+    "                 [--input-size N] [--in-channels N] [--steps N] [--repeat N]\n" \
+    "                 [--threads N[,N...]]\n"
 
 int cmd_generate(int argc, char **argv, struct app *app);
 int cmd_sigmas(int argc, char **argv, struct app *app);

@@ -17,6 +17,14 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+
+#define BENCH_HELP USAGE_BENCH \
+    "\nMeasures, on a DiT with random weights (default DiT-S/2-shaped: hidden 384,\n" \
+    "depth 12, 6 heads, patch 2, 32x32x4; batch 2 through CFG), the time per model\n" \
+    "call, the share of a generation's wall time outside model calls, and the cost\n" \
+    "of a cache-hit call against a full call next to the FLOP-count prediction.\n" \
+    "--threads 1,2 measures several ATen thread counts side by side, interleaved,\n" \
+    "and prints their ratio.  Defaults: --steps 30 --repeat 3, libtorch's threads.\n"
 #include "core/engine.h"
 #include "util/err.h"
 
@@ -76,6 +84,29 @@ struct bench_run {
     size_t ncall, nhit, nout;
 };
 
+/* One configuration under test: an ATen thread count and what was measured with it. */
+struct bench_arm {
+    int threads;
+    struct bench_run full, hit;
+};
+
+#define BENCH_MAX_ARMS 8
+
+static void
+bench_run_init(struct bench_run *b, size_t cap)
+{
+    *b = (struct bench_run){xcalloc(cap, sizeof(double)), xcalloc(cap, sizeof(double)),
+                            xcalloc(cap, sizeof(double)), 0, 0, 0};
+}
+
+static void
+bench_run_release(struct bench_run *b)
+{
+    free(b->call_ms);
+    free(b->hit_ms);
+    free(b->outside);
+}
+
 /* One generation; collects per-call times (hits and full calls apart) and the outside share. */
 static int
 bench_generate(struct model *m, const struct engine_params *p, struct bench_run *b, char **cause)
@@ -102,9 +133,31 @@ bench_print(const char *what, struct bench_stats s, const char *unit, double sca
            unit, s.sd * scale, s.min * scale, s.max * scale, s.n);
 }
 
+/* "1,2" -> arms with those thread counts (0 = libtorch's default). */
+static int
+bench_parse_threads(const char *text, struct bench_arm *arms, int *narms)
+{
+    char *copy = xstrdup(text), *save = NULL;
+    int n = 0, rc = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok != NULL && rc == 0;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (n == BENCH_MAX_ARMS) {
+            fprintf(stderr, "fbw: --threads takes at most %d values\n", BENCH_MAX_ARMS);
+            rc = -1;
+        } else {
+            rc = cli_int("--threads", tok, 0, 1024, &arms[n++].threads);
+        }
+    }
+    free(copy);
+    if (rc == 0 && n == 0)
+        rc = cli_int("--threads", text, 0, 1024, &arms[n++].threads);
+    *narms = n;
+    return rc;
+}
+
 static int
 bench_parse(int argc, char **argv, struct model_config *cfg, int *steps, int *repeat,
-            int *threads)
+            struct bench_arm *arms, int *narms)
 {
     static const struct option opts[] = {
         {"hidden-size", required_argument, NULL, 'H'}, {"depth", required_argument, NULL, 'd'},
@@ -127,13 +180,9 @@ bench_parse(int argc, char **argv, struct model_config *cfg, int *steps, int *re
         case 'c': bad = cli_int("--in-channels", optarg, 1, 64, &cfg->in_channels); break;
         case 's': bad = cli_int("--steps", optarg, 2, 10000, steps); break;
         case 'r': bad = cli_int("--repeat", optarg, 1, 1000, repeat); break;
-        case 't': bad = cli_int("--threads", optarg, 0, 1024, threads); break;
+        case 't': bad = bench_parse_threads(optarg, arms, narms); break;
         case 'h':
-            fputs(USAGE_BENCH "\nMeasures, on a DiT with random weights (default DiT-S/2-shaped: "
-                  "hidden 384,\ndepth 12, 6 heads, patch 2, 32x32x4; batch 2 through CFG), the "
-                  "time per model\ncall, the share of a generation's wall time outside model "
-                  "calls, and the cost\nof a cache-hit call against a full call next to the "
-                  "FLOP-count prediction.\nDefaults: --steps 30 --repeat 3.\n", stdout);
+            fputs(BENCH_HELP, stdout);
             return 1;
         default:
             fprintf(stderr, "fbw bench: unknown or incomplete option '%s'\n%s",
@@ -144,9 +193,13 @@ bench_parse(int argc, char **argv, struct model_config *cfg, int *steps, int *re
     return bad ? -1 : 0;
 }
 
+/*
+ * Warm-up per arm (discarded), then per repetition and arm one uncached and one all-hit
+ * generation, interleaved so that machine noise falls on every configuration alike.
+ */
 static int
-bench_measure(struct model *m, int steps, int repeat, struct bench_run *full,
-              struct bench_run *hit, char **cause)
+bench_measure(struct model *m, struct app *app, int steps, int repeat, struct bench_arm *arms,
+              int narms, char **cause)
 {
     struct engine_params p = ENGINE_PARAMS_DEFAULT;
     p.scheduler = "normal";
@@ -156,17 +209,46 @@ bench_measure(struct model *m, int steps, int repeat, struct bench_run *full,
     p.label = 1;
     struct engine_params ph = p;
     ph.cache.residual_diff_threshold = 1e9;     /* every call after the first hits */
-    if (bench_generate(m, &p, full, cause) < 0)  /* warm-up, discarded */
-        return -1;
-    full->ncall = full->nhit = full->nout = 0;
+    for (int a = 0; a < narms; a++) {
+        cli_set_threads(app, arms[a].threads);
+        arms[a].threads = app->threads;
+        if (bench_generate(m, &p, &arms[a].full, cause) < 0)
+            return -1;
+        arms[a].full.ncall = arms[a].full.nhit = arms[a].full.nout = 0;
+    }
     for (int i = 0; i < repeat; i++) {
         fprintf(stderr, "\rbench: repetition %d/%d", i + 1, repeat);
-        /* Interleaved so that machine noise hits both kinds alike. */
-        if (bench_generate(m, &p, full, cause) < 0 || bench_generate(m, &ph, hit, cause) < 0)
-            return -1;
+        for (int a = 0; a < narms; a++) {
+            cli_set_threads(app, arms[a].threads);
+            if (bench_generate(m, &p, &arms[a].full, cause) < 0 ||
+                bench_generate(m, &ph, &arms[a].hit, cause) < 0)
+                return -1;
+        }
     }
     fputc('\n', stderr);
     return 0;
+}
+
+static void
+bench_report_arm(const struct model_config *cfg, struct bench_arm *arm, double *full_median)
+{
+    struct bench_flops f = bench_flops(cfg, 2);
+    double total = f.embed + cfg->depth * f.block + f.final;
+    double pred = (f.embed + f.block + f.final) / total;
+    struct bench_stats sf = bench_stats(arm->full.call_ms, arm->full.ncall);
+    struct bench_stats sh = bench_stats(arm->hit.hit_ms, arm->hit.nhit);
+    struct bench_stats so = bench_stats(arm->full.outside, arm->full.nout);
+    printf("ATen threads %d:\n", arm->threads);
+    bench_print("full model call", sf, "ms", 1);
+    bench_print("cache-hit model call", sh, "ms", 1);
+    bench_print("wall time outside model calls", so, "%", 100);
+    printf("  hit/full call time (medians)       %9.4f\n", sh.median / sf.median);
+    printf("  FLOP prediction (embed+block0+final)/full %.4f\n", pred);
+    printf("  measured / predicted               %9.3f  (target <= 1.2)\n",
+           sh.median / sf.median / pred);
+    printf("  GFLOP per full call %.2f -> %.1f GFLOP/s\n", total * 1e-9,
+           total * 1e-9 / (sf.median * 1e-3));
+    *full_median = sf.median;
 }
 
 int
@@ -177,11 +259,11 @@ cmd_bench(int argc, char **argv, struct app *app)
         .depth = 12, .num_heads = 6, .mlp_ratio = 4.0, .num_classes = 10, .prediction = "eps",
         .beta_schedule = "linear", .num_timesteps = 1000,
     };
-    int steps = 30, repeat = 3, threads = 0;
-    int prc = bench_parse(argc, argv, &cfg, &steps, &repeat, &threads);
+    struct bench_arm arms[BENCH_MAX_ARMS] = {{0}};
+    int steps = 30, repeat = 3, narms = 1;
+    int prc = bench_parse(argc, argv, &cfg, &steps, &repeat, arms, &narms);
     if (prc != 0)
         return prc > 0 ? EXIT_OK : EXIT_USAGE;
-    cli_set_threads(app, threads);
     char *cause = NULL, path[] = "/tmp/fbw-bench-XXXXXX";
     int fd = mkstemp(path), rc = EXIT_RUNTIME;
     if (fd < 0)
@@ -189,44 +271,35 @@ cmd_bench(int argc, char **argv, struct app *app)
     close(fd);
     struct model *m = NULL;
     size_t cap = (size_t)(repeat + 1) * (size_t)steps;
-    struct bench_run full = {xcalloc(cap, sizeof(double)), xcalloc(cap, sizeof(double)),
-                             xcalloc(cap, sizeof(double)), 0, 0, 0};
-    struct bench_run hit = {xcalloc(cap, sizeof(double)), xcalloc(cap, sizeof(double)),
-                            xcalloc(cap, sizeof(double)), 0, 0, 0};
+    for (int a = 0; a < narms; a++) {
+        bench_run_init(&arms[a].full, cap);
+        bench_run_init(&arms[a].hit, cap);
+    }
     if (model_write_random(&cfg, 7, path, &cause) < 0 ||
         (m = model_load(path, TENSOR_CPU, &cause)) == NULL ||
-        bench_measure(m, steps, repeat, &full, &hit, &cause) < 0) {
+        bench_measure(m, app, steps, repeat, arms, narms, &cause) < 0) {
         rc = cli_fail("bench: %s", cause);
         goto out;
     }
-    struct bench_flops f = bench_flops(&cfg, 2);
-    double pred = (f.embed + f.block + f.final) / (f.embed + cfg.depth * f.block + f.final);
-    struct bench_stats sf = bench_stats(full.call_ms, full.ncall);
-    struct bench_stats sh = bench_stats(hit.hit_ms, hit.nhit);
-    struct bench_stats so = bench_stats(full.outside, full.nout);
     printf("fbw bench: DiT hidden %d, depth %d, heads %d, patch %d, %dx%dx%d, batch 2 (cfg), "
            "%lld params\n", cfg.hidden_size, cfg.depth, cfg.num_heads, cfg.patch_size,
            cfg.in_channels, cfg.input_size, cfg.input_size, (long long)model_param_count(m));
-    printf("  libtorch %s, %d ATen thread(s), euler/normal, %d steps, %d repetitions\n",
-           tensor_backend_version(), app->threads, steps, repeat);
-    bench_print("full model call", sf, "ms", 1);
-    bench_print("cache-hit model call", sh, "ms", 1);
-    bench_print("wall time outside model calls", so, "%", 100);
-    printf("  hit/full call time (medians)       %9.4f\n", sh.median / sf.median);
-    printf("  FLOP prediction (embed+block0+final)/full %.4f\n", pred);
-    printf("  measured / predicted               %9.3f  (target <= 1.2)\n",
-           sh.median / sf.median / pred);
-    printf("  GFLOP per full call %.2f -> %.1f GFLOP/s\n",
-           (f.embed + cfg.depth * f.block + f.final) * 1e-9,
-           (f.embed + cfg.depth * f.block + f.final) * 1e-9 / (sf.median * 1e-3));
+    printf("libtorch %s, euler/normal, %d steps, %d repetitions interleaved across %d "
+           "configuration(s)\n", tensor_backend_version(), steps, repeat, narms);
+    double medians[BENCH_MAX_ARMS];
+    for (int a = 0; a < narms; a++)
+        bench_report_arm(&cfg, &arms[a], &medians[a]);
+    for (int a = 1; a < narms; a++)
+        printf("full call, %d threads / %d threads (medians): %.3f\n", arms[a].threads,
+               arms[0].threads, medians[a] / medians[0]);
     rc = EXIT_OK;
 out:
     free(cause);
     model_free(m);
     remove(path);
-    for (int i = 0; i < 2; i++) {
-        struct bench_run *b = i ? &hit : &full;
-        free(b->call_ms), free(b->hit_ms), free(b->outside);
+    for (int a = 0; a < narms; a++) {
+        bench_run_release(&arms[a].full);
+        bench_run_release(&arms[a].hit);
     }
     return rc;
 }
