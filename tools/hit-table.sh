@@ -38,10 +38,11 @@ for smp in $samplers; do
         if "$FBW" generate --model "$model" --class 1 --seed 42 --steps "$steps" --cfg 4 \
                --sampler "$smp" --scheduler "$sch" --threshold "$thr" --quiet \
                --out "$work/x.png" --trace "$work/t.jsonl" >"$work/out" 2>"$work/err"; then
-            awk -F'[:,]' '
-                { for (i = 1; i < NF; i++) { if ($i == "{\"step\"") st = $(i+1); if ($i == "\"hit\"") h = $(i+1) }
-                  calls++; hits += (h == "true"); if (!(st in all)) { all[st] = 1; order++ }
-                  if (h != "true") all[st] = 0 }
+            awk '
+                { match($0, /"step":[0-9]+/); st = substr($0, RSTART + 7, RLENGTH - 7)
+                  h = ($0 ~ /"hit":true/)
+                  calls++; hits += h; if (!(st in all)) { all[st] = 1; order++ }
+                  if (!h) all[st] = 0 }
                 END { ns = 0; for (s in all) if (all[s]) ns++
                       printf " %.0f%% [%.0f%%] |", 100 * hits / calls, 100 * ns / order }' "$work/t.jsonl"
         else
