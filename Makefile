@@ -45,6 +45,7 @@ TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 TEST_SUPPORT := $(BUILD)/tests/support.o $(BUILD)/tests/toy.o
 
 .PHONY: all deps demo test asan bench hitrates clean check-layers
+.SECONDARY: $(TEST_SUPPORT)
 all: $(BIN)
 
 $(BIN): $(BUILD)/libfbw.a $(CLI_OBJ)
