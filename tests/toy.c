@@ -105,6 +105,32 @@ toy_run(struct toy *t, const struct sampler *smp, const double *x0, int N,
     tensor_scope_reset(t->s);
 }
 
+void
+toy_moments(struct toy *t, const struct sampler *smp, int N, double eta, double s_noise,
+            double *mean, double *var)
+{
+    double *x = xmalloc((size_t)N * sizeof *x), *y = xmalloc((size_t)N * sizeof *y);
+    char *cause = NULL;
+    struct tensor_gen *g = tensor_gen_new(123, TENSOR_CPU, &cause);
+    struct tensor *e = tensor_to(t->s, tensor_randn(t->s, g, 1, (int64_t[]){N}), TENSOR_F64,
+                                 TENSOR_CPU);
+    if (tensor_read_bytes(t->s, e, x, (size_t)N * sizeof *x) != 0)
+        fail_msg("%s", tensor_scope_error(t->s));
+    for (int i = 0; i < N; i++)
+        x[i] *= toy_start(t);
+    toy_run(t, smp, x, N, TENSOR_F32, 7, eta, s_noise, y);
+    double m = 0, v = 0;
+    for (int i = 0; i < N; i++)
+        m += y[i] / N;
+    for (int i = 0; i < N; i++)
+        v += (y[i] - m) * (y[i] - m) / (N - 1);
+    *mean = m;
+    *var = v;
+    tensor_gen_free(g);
+    free(x);
+    free(y);
+}
+
 int
 toy_calls(const struct toy *t)
 {

@@ -39,6 +39,12 @@ double toy_start(const struct toy *t);
  * writes the N outputs to out. */
 void toy_run(struct toy *t, const struct sampler *smp, const double *x0, int N,
              enum tensor_dtype dtype, uint64_t seed, double eta, double s_noise, double *out);
+/*
+ * Mean and unbiased variance of smp's outputs over N independent starts x_T = toy_start * eps
+ * (eps from a CPU generator seeded with 123; the run's own noise seed is 7), in float32.
+ */
+void toy_moments(struct toy *t, const struct sampler *smp, int N, double eta, double s_noise,
+                 double *mean, double *var);
 /* Model calls made by the last toy_run. */
 int toy_calls(const struct toy *t);
 

@@ -132,25 +132,8 @@ anc_moments(const struct sampler *s, const char *table, const char *sched, int s
 {
     struct toy t;
     toy_init(&t, table, sched, steps, s->discard_penultimate);
-    double *x = xmalloc(ANC_N * sizeof *x), *y = xmalloc(ANC_N * sizeof *y);
-    char *cause = NULL;
-    struct tensor_gen *g = tensor_gen_new(123, TENSOR_CPU, &cause);
-    struct tensor *e = tensor_to(t.s, tensor_randn(t.s, g, 1, (int64_t[]){ANC_N}), TENSOR_F64,
-                                 TENSOR_CPU);
-    assert_int_equal(tensor_read_bytes(t.s, e, x, ANC_N * sizeof *x), 0);
-    const double x_scale = toy_start(&t);
-    for (int i = 0; i < ANC_N; i++)
-        x[i] *= x_scale;
-    toy_run(&t, s, x, ANC_N, TENSOR_F32, 7, eta, NAN, y);
-    *var_t = x_scale * x_scale;
-    *m = *v = 0;
-    for (int i = 0; i < ANC_N; i++)
-        *m += y[i] / ANC_N;
-    for (int i = 0; i < ANC_N; i++)
-        *v += (y[i] - *m) * (y[i] - *m) / (ANC_N - 1);
-    tensor_gen_free(g);
-    free(x);
-    free(y);
+    *var_t = toy_start(&t) * toy_start(&t);
+    toy_moments(&t, s, ANC_N, eta, NAN, m, v);
     toy_release(&t);
 }
 

@@ -127,25 +127,8 @@ sde_moments(const struct sampler *smp, const char *table, const char *sched, int
 {
     struct toy t;
     toy_init(&t, table, sched, steps, 0);
-    double *x = xmalloc(SDE_N * sizeof *x), *y = xmalloc(SDE_N * sizeof *y);
-    char *cause = NULL;
-    struct tensor_gen *g = tensor_gen_new(123, TENSOR_CPU, &cause);
-    assert_non_null(g);
-    struct tensor *e = tensor_to(t.s, tensor_randn(t.s, g, 1, (int64_t[]){SDE_N}), TENSOR_F64,
-                                 TENSOR_CPU);
-    assert_int_equal(tensor_read_bytes(t.s, e, x, SDE_N * sizeof *x), 0);
-    for (int i = 0; i < SDE_N; i++)
-        x[i] *= toy_start(&t);
-    toy_run(&t, smp, x, SDE_N, TENSOR_F32, 7, NAN, NAN, y);
+    toy_moments(&t, smp, SDE_N, NAN, NAN, m, v);
     assert_int_equal(toy_calls(&t), sde_expected_calls(smp, steps));
-    *m = *v = 0;
-    for (int i = 0; i < SDE_N; i++)
-        *m += y[i] / SDE_N;
-    for (int i = 0; i < SDE_N; i++)
-        *v += (y[i] - *m) * (y[i] - *m) / (SDE_N - 1);
-    tensor_gen_free(g);
-    free(x);
-    free(y);
     toy_release(&t);
 }
 

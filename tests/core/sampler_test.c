@@ -77,24 +77,7 @@ toy_ancestral_moments(const char *beta, const char *sched, int steps, double *m,
 {
     struct toy t;
     toy_init(&t, strcmp(beta, "linear") == 0 ? "dit" : "sd1", sched, steps, 0);
-    /* x_T = sqrt(1 + s0^2) * eps, eps ~ N(0, 1): a fresh draw for each start. */
-    double *x = xmalloc(TOY_N * sizeof *x), *y = xmalloc(TOY_N * sizeof *y);
-    char *cause = NULL;
-    struct tensor_gen *g = tensor_gen_new(123, TENSOR_CPU, &cause);
-    struct tensor *e = tensor_to(t.s, tensor_randn(t.s, g, 1, (int64_t[]){TOY_N}), TENSOR_F64,
-                                 TENSOR_CPU);
-    assert_int_equal(tensor_read_bytes(t.s, e, x, TOY_N * sizeof *x), 0);
-    for (int i = 0; i < TOY_N; i++)
-        x[i] *= sqrt(1.0 + t.sigmas[0] * t.sigmas[0]);
-    toy_run(&t, sampler_find("euler_ancestral"), x, TOY_N, TENSOR_F32, 7, NAN, NAN, y);
-    *m = *v = 0;
-    for (int i = 0; i < TOY_N; i++)
-        *m += y[i] / TOY_N;
-    for (int i = 0; i < TOY_N; i++)
-        *v += (y[i] - *m) * (y[i] - *m) / (TOY_N - 1);
-    tensor_gen_free(g);
-    free(x);
-    free(y);
+    toy_moments(&t, sampler_find("euler_ancestral"), TOY_N, NAN, NAN, m, v);
     toy_release(&t);
 }
 
