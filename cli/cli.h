@@ -68,6 +68,14 @@ void cli_set_threads(struct app *app, int threads);
     "                      [--hidden-size N] [--depth N] [--num-heads N] [--mlp-ratio F]\n" \
     "                      [--num-classes N] [--learn-sigma] [--beta-schedule NAME] [--seed S]\n" \
     "                      [--prediction eps|flow] [--shift F] [--multiplier F]\n"
+#define USAGE_TRAIN \
+    "usage: fbw train --out FILE [--resume] [--steps N] [--batch N] [--lr F] [--warmup N]\n" \
+    "                 [--ema F] [--weight-decay F] [--seed S] [--save-every N] [--log F.csv]\n" \
+    "                 [--hidden-size N] [--depth N] [--num-heads N] [--patch-size N]\n" \
+    "                 [--shift F] [--threads N] [--device cpu|cuda] [--quiet]\n"
+#define USAGE_DATASET \
+    "usage: fbw dataset [--class NAME|N] [--count K] [--seed S] [--cols C] --out GRID.png\n" \
+    "       fbw dataset --list\n"
 #define USAGE_BENCH \
     "usage: fbw bench [--hidden-size N] [--depth N] [--num-heads N] [--patch-size N]\n" \
     "                 [--input-size N] [--in-channels N] [--steps N] [--repeat N]\n" \
@@ -78,6 +86,8 @@ int cmd_sigmas(int argc, char **argv, struct app *app);
 int cmd_info(int argc, char **argv, struct app *app);
 int cmd_list(int argc, char **argv, struct app *app);
 int cmd_init_model(int argc, char **argv, struct app *app);
+int cmd_dataset(int argc, char **argv, struct app *app);
 int cmd_bench(int argc, char **argv, struct app *app);
+int cmd_train(int argc, char **argv, struct app *app);
 
 #endif

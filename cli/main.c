@@ -14,7 +14,11 @@ static const struct cli_command main_commands[] = {
     {"info", "print a model's config and parameter count", USAGE_INFO, cmd_info},
     {"init-model", "write a DiT checkpoint with random weights (tests, benchmarks)",
      USAGE_INIT_MODEL, cmd_init_model},
+    {"dataset", "render the procedural training images as a grid PNG", USAGE_DATASET,
+     cmd_dataset},
     {"bench", "measure model-call cost, overhead and cache-hit cost", USAGE_BENCH, cmd_bench},
+    {"train", "train the rectified-flow DiT on the procedural data set", USAGE_TRAIN,
+     cmd_train},
 };
 #define MAIN_NCOMMANDS (sizeof main_commands / sizeof main_commands[0])
 

@@ -30,6 +30,10 @@ struct model {
     const struct model_arch *arch;
     void *impl;
     enum tensor_device device;
+    int trainable;                      /* weights are autograd leaves (model_load_trainable) */
+    struct tensor **w;                  /* weight i in the arch's param order (in `weights`) */
+    struct model_param *params;         /* what weight i is: name, shape, fixed or trained */
+    int nw;
     struct tensor_scope *weights;       /* persistent: every parameter */
     struct tensor_scope *work;          /* one block's intermediates */
     int64_t param_count;
@@ -283,8 +287,7 @@ model_load_weights(struct model *m, const struct safetensors *st, struct tensor 
 {
     char want[64], got[64];
     for (int i = 0; i < n; i++) {
-        struct model_param p;
-        m->arch->param_at(&m->cfg, i, &p);
+        const struct model_param p = m->params[i];
         const struct safetensors_tensor *t = safetensors_find(st, p.name);
         if (t == NULL)
             return err_set(cause, "missing tensor '%s'", p.name);
@@ -299,17 +302,16 @@ model_load_weights(struct model *m, const struct safetensors *st, struct tensor 
             return err_set(cause, "tensor '%s' has dtype %s (F32, F16 or BF16 expected)",
                            p.name, safetensors_dtype_name(t->dtype));
         w[i] = model_load_param(m, t);
+        if (m->trainable && !p.fixed_init)
+            w[i] = tensor_param(m->weights, w[i]);
         m->param_count += tensor_numel(w[i]);
     }
     if (safetensors_count(st) != (size_t)n) {
         for (size_t i = 0; i < safetensors_count(st); i++) {
             const char *name = safetensors_at(st, i)->name;
             int known = 0;
-            for (int j = 0; j < n && !known; j++) {
-                struct model_param p;
-                m->arch->param_at(&m->cfg, j, &p);
-                known = strcmp(p.name, name) == 0;
-            }
+            for (int j = 0; j < n && !known; j++)
+                known = strcmp(m->params[j].name, name) == 0;
             if (!known)
                 return err_set(cause, "unexpected tensor '%s' (not part of a %s with this "
                                "config)", name, m->cfg.arch);
@@ -320,8 +322,8 @@ model_load_weights(struct model *m, const struct safetensors *st, struct tensor 
     return 0;
 }
 
-struct model *
-model_load(const char *path, enum tensor_device device, char **cause)
+static struct model *
+model_open(const char *path, enum tensor_device device, int trainable, char **cause)
 {
     char *why = NULL;
     struct tensor **w = NULL;
@@ -329,10 +331,12 @@ model_load(const char *path, enum tensor_device device, char **cause)
     if (st == NULL)
         return NULL;
     struct model *m = xcalloc(1, sizeof *m);
+    enum tensor_scope_mode mode = trainable ? TENSOR_SCOPE_GRAD : TENSOR_SCOPE_INFERENCE;
     m->path = xstrdup(path);
     m->device = device;
-    m->weights = tensor_scope_new(TENSOR_SCOPE_INFERENCE);
-    m->work = tensor_scope_new(TENSOR_SCOPE_INFERENCE);
+    m->trainable = trainable;
+    m->weights = tensor_scope_new(mode);
+    m->work = tensor_scope_new(mode);
     const char *json = safetensors_metadata(st, MODEL_CONFIG_KEY);
     if (json == NULL) {
         why = xstrdup("no \"" MODEL_CONFIG_KEY "\" in __metadata__ (not an fbw model; "
@@ -344,12 +348,16 @@ model_load(const char *path, enum tensor_device device, char **cause)
     m->arch = model_arch_find(m->cfg.arch);
     int n = m->arch->param_count(&m->cfg);
     w = xcalloc((size_t)n, sizeof *w);
+    m->params = xcalloc((size_t)n, sizeof *m->params);
+    for (int i = 0; i < n; i++)
+        m->arch->param_at(&m->cfg, i, &m->params[i]);
     if (model_load_weights(m, st, w, n, &why) < 0)
         goto fail;
     m->impl = m->arch->init(&m->cfg, w, m->weights, &why);
     if (m->impl == NULL)
         goto fail;
-    free(w);
+    m->w = w;
+    m->nw = n;
     safetensors_free(st);
     return m;
 fail:
@@ -359,6 +367,35 @@ fail:
     safetensors_free(st);
     model_free(m);
     return NULL;
+}
+
+struct model *
+model_load(const char *path, enum tensor_device device, char **cause)
+{
+    return model_open(path, device, 0, cause);
+}
+
+struct model *
+model_load_trainable(const char *path, enum tensor_device device, char **cause)
+{
+    return model_open(path, device, 1, cause);
+}
+
+int
+model_weight_count(const struct model *m)
+{
+    return m->nw;
+}
+
+struct tensor *
+model_weight(const struct model *m, int i, const char **name, int *trainable)
+{
+    CHECK(i >= 0 && i < m->nw);
+    if (name != NULL)
+        *name = m->params[i].name;
+    if (trainable != NULL)
+        *trainable = m->trainable && !m->params[i].fixed_init;
+    return m->w[i];
 }
 
 struct model *
@@ -386,6 +423,8 @@ model_free(struct model *m)
         m->arch->release(m->impl);
     tensor_scope_free(m->work);
     tensor_scope_free(m->weights);
+    free(m->w);
+    free(m->params);
     model_config_release(&m->cfg);
     free(m->path);
     free(m);
@@ -472,9 +511,17 @@ model_final(struct model *m, struct tensor_scope *s, struct model_state *st)
 
 /* ---- random checkpoints ----------------------------------------------------- */
 
+/* DiT's adaLN-Zero: every modulation and the final linear start at zero. */
+static int
+model_param_zero_init(const struct model_param *p)
+{
+    return strstr(p->name, "adaLN_modulation") != NULL ||
+           strncmp(p->name, "final_layer.linear.", 19) == 0;
+}
+
 static int
 model_random_param(const struct model_config *cfg, const struct model_arch *arch,
-                   const struct model_param *p, struct tensor_gen *gen,
+                   const struct model_param *p, struct tensor_gen *gen, int adaln_zero,
                    struct safetensors_writer *wr, char **cause)
 {
     int64_t numel = 1;
@@ -484,6 +531,8 @@ model_random_param(const struct model_config *cfg, const struct model_arch *arch
     int rc = -1;
     if (p->fixed_init) {
         arch->fixed_values(cfg, p, buf);
+    } else if (adaln_zero && model_param_zero_init(p)) {
+        memset(buf, 0, (size_t)numel * sizeof *buf);
     } else {
         struct tensor_scope *s = tensor_scope_new(TENSOR_SCOPE_INFERENCE);
         struct tensor *t = tensor_mul_scalar(s, tensor_randn(s, gen, p->ndim, p->shape),
@@ -502,9 +551,9 @@ out:
     return rc;
 }
 
-int
-model_write_random(const struct model_config *cfg, uint64_t seed, const char *path,
-                   char **cause)
+static int
+model_write_drawn(const struct model_config *cfg, uint64_t seed, int adaln_zero,
+                  const char *path, char **cause)
 {
     char *why = NULL;
     const struct model_arch *arch = model_arch_find(cfg->arch);
@@ -523,12 +572,63 @@ model_write_random(const struct model_config *cfg, uint64_t seed, const char *pa
     for (int i = 0; i < n && rc == 0; i++) {
         struct model_param p;
         arch->param_at(cfg, i, &p);
-        rc = model_random_param(cfg, arch, &p, gen, wr, cause);
+        rc = model_random_param(cfg, arch, &p, gen, adaln_zero, wr, cause);
     }
     if (rc == 0)
         rc = safetensors_writer_write(wr, path, cause);
     free(json);
     safetensors_writer_free(wr);
     tensor_gen_free(gen);
+    return rc;
+}
+
+int
+model_write_random(const struct model_config *cfg, uint64_t seed, const char *path,
+                   char **cause)
+{
+    return model_write_drawn(cfg, seed, 0, path, cause);
+}
+
+int
+model_write_init(const struct model_config *cfg, uint64_t seed, const char *path, char **cause)
+{
+    return model_write_drawn(cfg, seed, 1, path, cause);
+}
+
+/* ---- saving ------------------------------------------------------------------ */
+
+static int
+model_save_weight(struct tensor *t, const struct model_param *p, struct safetensors_writer *wr,
+                  char **cause)
+{
+    struct tensor_scope *s = tensor_scope_new(TENSOR_SCOPE_INFERENCE);
+    size_t n = (size_t)tensor_numel(t);
+    float *buf = xmalloc(n * sizeof *buf);
+    int rc = tensor_read_f32(s, t, buf, n) == 0 ? 0 : err_set(cause, "%s", tensor_scope_error(s));
+    if (rc == 0)
+        rc = safetensors_writer_add(wr, p->name, SAFETENSORS_F32, p->ndim, p->shape, buf,
+                                    n * sizeof *buf, cause);
+    free(buf);
+    tensor_scope_free(s);
+    return rc;
+}
+
+int
+model_save(const struct model *m, struct tensor *const *override, const char *const *keys,
+           const char *const *values, int nextra, const char *path, char **cause)
+{
+    struct safetensors_writer *wr = safetensors_writer_new();
+    char *json = model_config_to_json(&m->cfg);
+    int rc = safetensors_writer_set_metadata(wr, MODEL_CONFIG_KEY, json, cause);
+    for (int i = 0; i < nextra && rc == 0; i++)
+        rc = safetensors_writer_set_metadata(wr, keys[i], values[i], cause);
+    for (int i = 0; i < m->nw && rc == 0; i++) {
+        struct tensor *t = override != NULL && override[i] != NULL ? override[i] : m->w[i];
+        rc = model_save_weight(t, &m->params[i], wr, cause);
+    }
+    if (rc == 0)
+        rc = safetensors_writer_write(wr, path, cause);
+    free(json);
+    safetensors_writer_free(wr);
     return rc;
 }

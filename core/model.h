@@ -101,5 +101,27 @@ char *model_config_to_json(const struct model_config *cfg);
  */
 int model_write_random(const struct model_config *cfg, uint64_t seed, const char *path,
                        char **cause);
+/* The same with DiT's adaLN-Zero init (modulation and final linear zero): where training starts. */
+int model_write_init(const struct model_config *cfg, uint64_t seed, const char *path,
+                     char **cause);
+
+/* ---- training ------------------------------------------------------------- */
+
+/*
+ * Load a checkpoint for training: every weight except the fixed ones (DiT's pos_embed) is a
+ * float32 leaf parameter that records gradients, and the forward pass builds the autograd
+ * graph (the scopes passed to embed/block/final must be TENSOR_SCOPE_GRAD).
+ */
+struct model *model_load_trainable(const char *path, enum tensor_device device, char **cause);
+/* Number of weights, and weight i: its checkpoint name, its tensor, whether it is trained. */
+int model_weight_count(const struct model *m);
+struct tensor *model_weight(const struct model *m, int i, const char **name, int *trainable);
+/*
+ * Write the model as a checkpoint (F32, config in __metadata__, plus extra metadata pairs
+ * key[i]=value[i]).  override, when non-NULL, supplies weight i's values instead (NULL entries
+ * keep the model's own), e.g. the EMA weights.  Written to path.tmp and renamed.
+ */
+int model_save(const struct model *m, struct tensor *const *override, const char *const *keys,
+               const char *const *values, int nextra, const char *path, char **cause);
 
 #endif

@@ -206,6 +206,37 @@ int tensor_chunk(struct tensor_scope *s, struct tensor *t, int n, int dim, struc
 struct tensor *tensor_narrow(struct tensor_scope *s, struct tensor *t, int dim, int64_t start,
                              int64_t length);
 
+/* ---- training (autograd) ------------------------------------------------------ */
+
+/*
+ * Everything here is for the trainer.  A parameter is a leaf tensor that records gradients; it
+ * lives in a TENSOR_SCOPE_GRAD scope, and ops on it in such a scope build the autograd graph.
+ * The in-place updates below are the documented exception to immutability: they change
+ * parameters and optimiser state that the trainer owns, never a tensor another module holds.
+ */
+
+/* A float32 copy of t, detached, that requires grad (a leaf). */
+struct tensor *tensor_param(struct tensor_scope *s, struct tensor *t);
+/* Back-propagates from the scalar loss into every leaf parameter's gradient. 0 or -1. */
+int tensor_backward(struct tensor_scope *s, struct tensor *loss);
+/* The accumulated gradient of a parameter (a handle in s), or NULL if it has none. */
+struct tensor *tensor_grad(struct tensor_scope *s, struct tensor *param);
+/*
+ * One AdamW step (Loshchilov & Hutter; torch.optim.AdamW's update): decoupled weight decay
+ * p *= 1 - lr*wd, then m, v moments with bias correction for 1-based step, p -= lr*mhat /
+ * (sqrt(vhat) + eps).  m and v are updated in place, the gradient is cleared.  0 or -1.
+ */
+int tensor_adamw_step(struct tensor_scope *s, struct tensor *param, struct tensor *m,
+                      struct tensor *v, int64_t step, double lr, double beta1, double beta2,
+                      double eps, double weight_decay);
+/* ema = decay*ema + (1 - decay)*param, in place, without recording gradients. 0 or -1. */
+int tensor_ema_update(struct tensor_scope *s, struct tensor *ema, struct tensor *param,
+                      double decay);
+/* dst <- src in place (same shape), without recording gradients. 0 or -1. */
+int tensor_assign(struct tensor_scope *s, struct tensor *dst, struct tensor *src);
+/* 1 / (1 + exp(-t)). */
+struct tensor *tensor_sigmoid(struct tensor_scope *s, struct tensor *t);
+
 /* ---- host access ---------------------------------------------------------- */
 
 /* Converts to float32 on the CPU and copies numel values into dst (room for n). 0 or -1. */

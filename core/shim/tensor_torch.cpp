@@ -707,6 +707,84 @@ tensor_narrow(struct tensor_scope *s, struct tensor *t, int dim, int64_t start, 
     OP_END(s)
 }
 
+/* ---- training (autograd) ------------------------------------------------------------- */
+
+UNARY(tensor_sigmoid, at::sigmoid(x))
+
+extern "C" struct tensor *
+tensor_param(struct tensor_scope *s, struct tensor *t)
+{
+    OP_BEGIN(s) NEED(s, t)
+    if (s->mode != TENSOR_SCOPE_GRAD)
+        throw std::invalid_argument("parameters need a TENSOR_SCOPE_GRAD scope");
+    at::Tensor p = t->t.detach().to(at::kFloat).clone();
+    return tensor_wrap(s, p.set_requires_grad(true));
+    OP_END(s)
+}
+
+extern "C" int
+tensor_backward(struct tensor_scope *s, struct tensor *loss)
+{
+    OP_BEGIN(s) NEED(s, loss)
+    loss->t.backward();
+    return 0;
+    OP_END(s)
+}
+
+extern "C" struct tensor *
+tensor_grad(struct tensor_scope *s, struct tensor *param)
+{
+    OP_BEGIN(s) NEED(s, param)
+    const at::Tensor &g = param->t.grad();
+    if (!g.defined())
+        return tensor_op_failed{};
+    return tensor_wrap(s, g);
+    OP_END(s)
+}
+
+extern "C" int
+tensor_adamw_step(struct tensor_scope *s, struct tensor *param, struct tensor *m,
+                  struct tensor *v, int64_t step, double lr, double beta1, double beta2,
+                  double eps, double weight_decay)
+{
+    OP_BEGIN(s) NEED(s, param) NEED(s, m) NEED(s, v)
+    at::NoGradGuard no_grad;
+    at::Tensor &p = param->t;
+    at::Tensor g = p.grad();
+    if (!g.defined())
+        throw std::invalid_argument("parameter has no gradient");
+    p.mul_(1.0 - lr * weight_decay);
+    m->t.mul_(beta1).add_(g, 1.0 - beta1);
+    v->t.mul_(beta2).addcmul_(g, g, 1.0 - beta2);
+    const double bc1 = 1.0 - std::pow(beta1, (double)step);
+    const double bc2 = 1.0 - std::pow(beta2, (double)step);
+    at::Tensor denom = (v->t.sqrt() / std::sqrt(bc2)).add_(eps);
+    p.addcdiv_(m->t, denom, -lr / bc1);
+    p.mutable_grad() = at::Tensor();
+    return 0;
+    OP_END(s)
+}
+
+extern "C" int
+tensor_ema_update(struct tensor_scope *s, struct tensor *ema, struct tensor *param, double decay)
+{
+    OP_BEGIN(s) NEED(s, ema) NEED(s, param)
+    at::NoGradGuard no_grad;
+    ema->t.mul_(decay).add_(param->t.detach(), 1.0 - decay);
+    return 0;
+    OP_END(s)
+}
+
+extern "C" int
+tensor_assign(struct tensor_scope *s, struct tensor *dst, struct tensor *src)
+{
+    OP_BEGIN(s) NEED(s, dst) NEED(s, src)
+    at::NoGradGuard no_grad;
+    dst->t.copy_(src->t);
+    return 0;
+    OP_END(s)
+}
+
 /* ---- host access --------------------------------------------------------------------- */
 
 static int

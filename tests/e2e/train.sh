@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# End-to-end: fbw train as a user runs it, then generate from what it wrote.  $FBW is the binary.
+set -u
+FBW="${FBW:-./fbw}"
+dir=$(mktemp -d /tmp/fbw-e2e-train-XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+fails=0
+pass() { echo "ok   $*"; }
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+expect_rc() {
+    local want=$1 desc=$2; shift 2
+    "$@" >"$dir/out" 2>"$dir/err"
+    local rc=$?
+    if [ "$rc" -eq "$want" ]; then pass "$desc"; else fail "$desc (exit $rc, want $want): $(head -c 300 "$dir/err")"; fi
+}
+tiny=(--hidden-size 32 --depth 2 --num-heads 2 --patch-size 8 --batch 4 --quiet)
+
+expect_rc 0 "train --help" "$FBW" train --help
+grep -q "usage: fbw train" "$dir/out" && pass "help shows usage" || fail "help: $(head -3 "$dir/out")"
+expect_rc 2 "train without --out" "$FBW" train --steps 3
+expect_rc 2 "bad --batch" "$FBW" train --out "$dir/m.safetensors" --batch 0
+grep -q "invalid value '0' for --batch" "$dir/err" && pass "bad value named" || fail "$(cat "$dir/err")"
+
+m="$dir/m.safetensors"
+expect_rc 0 "train 6 steps" "$FBW" train --out "$m" --steps 6 --save-every 3 --log "$dir/loss.csv" "${tiny[@]}"
+for f in "$m" "$m.state.safetensors" "$m.optim.safetensors"; do
+    [ -s "$f" ] && pass "wrote $(basename "$f")" || fail "missing $f"
+done
+grep -Eq '^steps 0\.\.6, final loss [0-9.]+, ' "$dir/out" && pass "summary line" || fail "summary: $(cat "$dir/out")"
+[ "$(head -1 "$dir/loss.csv")" = "step,loss,lr,seconds" ] && pass "loss log header" || fail "log: $(head -2 "$dir/loss.csv")"
+expect_rc 0 "resume to 9 steps" "$FBW" train --out "$m" --steps 9 --resume "${tiny[@]}"
+grep -q '^steps 6\.\.9,' "$dir/out" && pass "resumed from step 6" || fail "resume: $(cat "$dir/out")"
+expect_rc 0 "info on the trained model" "$FBW" info "$m"
+grep -q 'prediction:  flow' "$dir/out" && pass "it is a flow model" || fail "info: $(cat "$dir/out")"
+expect_rc 0 "generate from it" "$FBW" generate --model "$m" --class 2 --steps 5 --cfg 3 --out "$dir/g.png" --quiet
+[ -s "$dir/g.png" ] && pass "image written" || fail "no image"
+expect_rc 1 "resume with nothing to resume" "$FBW" train --out "$dir/none.safetensors" --resume "${tiny[@]}"
+grep -q "none.safetensors.state.safetensors" "$dir/err" && pass "names the missing file" || fail "$(cat "$dir/err")"
+
+[ $fails -eq 0 ] || { echo "$fails e2e check(s) failed"; exit 1; }
