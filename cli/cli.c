@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/err.h"
 
@@ -138,4 +139,28 @@ void
 cli_set_threads(struct app *app, int threads)
 {
     app->threads = tensor_threads(threads);
+}
+
+char *
+cli_default_model(char **cause)
+{
+    static const char rel[] = "models/default.safetensors";
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+            char *path = xasprintf("%s/%s", exe, rel);
+            if (access(path, R_OK) == 0)
+                return path;
+            free(path);
+        }
+    }
+    if (access(rel, R_OK) == 0)
+        return xstrdup(rel);
+    err_set(cause, "no --model given and no default model (%s beside the fbw binary or in the "
+            "current directory)", rel);
+    return NULL;
 }

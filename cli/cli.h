@@ -47,11 +47,17 @@ void cli_catch_interrupt(void);
 int cli_interrupted(void);
 #define EXIT_INTERRUPTED 130
 
+/*
+ * The default model: models/default.safetensors beside the fbw binary, else in the current
+ * directory.  Returns an allocated path, or NULL with *cause saying where it looked.
+ */
+char *cli_default_model(char **cause);
+
 /* Applies --threads (0 = leave libtorch's default) and records it in app. */
 void cli_set_threads(struct app *app, int threads);
 
 #define USAGE_GENERATE \
-    "usage: fbw generate --model FILE [--class N] [--seed S] [--steps N] [--sampler NAME]\n" \
+    "usage: fbw generate [--model FILE] [--class N] [--seed S] [--steps N] [--sampler NAME]\n" \
     "                    [--scheduler NAME] [--cfg F] [--residual-diff-threshold F]\n" \
     "                    [--max-consecutive-cache-hits N] [--start F] [--end F] --out IMG.png\n" \
     "                    [--denoise F] [--eta F] [--s-noise F] [--trace FILE.jsonl]\n" \
@@ -76,6 +82,11 @@ void cli_set_threads(struct app *app, int threads);
 #define USAGE_DATASET \
     "usage: fbw dataset [--class NAME|N] [--count K] [--seed S] [--cols C] --out GRID.png\n" \
     "       fbw dataset --list\n"
+#define USAGE_SAMPLES \
+    "usage: fbw samples [--model FILE] [--count K] [--steps N] [--sampler NAME]\n" \
+    "                   [--scheduler NAME] [--cfg F] [--seed S] --out GRID.png\n"
+#define USAGE_EVALUATE "usage: fbw evaluate [MODEL.safetensors]\n"
+#define USAGE_COMPARE "usage: fbw compare A.safetensors B.safetensors\n"
 #define USAGE_BENCH \
     "usage: fbw bench [--hidden-size N] [--depth N] [--num-heads N] [--patch-size N]\n" \
     "                 [--input-size N] [--in-channels N] [--steps N] [--repeat N]\n" \
@@ -89,5 +100,8 @@ int cmd_init_model(int argc, char **argv, struct app *app);
 int cmd_dataset(int argc, char **argv, struct app *app);
 int cmd_bench(int argc, char **argv, struct app *app);
 int cmd_train(int argc, char **argv, struct app *app);
+int cmd_samples(int argc, char **argv, struct app *app);
+int cmd_evaluate(int argc, char **argv, struct app *app);
+int cmd_compare(int argc, char **argv, struct app *app);
 
 #endif

@@ -142,8 +142,6 @@ generate_parse(int argc, char **argv, struct generate_opts *o)
     if (optind < argc)
         return cli_usage_error("generate", USAGE_GENERATE, "unexpected argument '%s'",
                                argv[optind]);
-    if (o->model == NULL)
-        return cli_usage_error("generate", USAGE_GENERATE, "--model is required");
     if (o->out == NULL)
         return cli_usage_error("generate", USAGE_GENERATE, "--out is required");
     return 0;
@@ -240,11 +238,17 @@ cmd_generate(int argc, char **argv, struct app *app)
     if (rc != 0)
         return rc < 0 ? EXIT_OK : rc;
     cli_set_threads(app, o.threads);
-    char *cause = NULL;
+    char *cause = NULL, *fallback = NULL;
+    if (o.model == NULL && (o.model = fallback = cli_default_model(&cause)) == NULL) {
+        rc = cli_usage_error("generate", USAGE_GENERATE, "%s", cause);
+        free(cause);
+        return rc;
+    }
     struct model *m = model_load(o.model, o.device, &cause);
     if (m == NULL) {
         rc = cli_fail("%s", cause);
         free(cause);
+        free(fallback);
         return rc;
     }
     if (engine_check_params(m, &o.p, &cause) < 0) {
@@ -278,6 +282,7 @@ cmd_generate(int argc, char **argv, struct app *app)
     engine_result_release(&r);
 out:
     free(cause);
+    free(fallback);
     model_free(m);
     return rc;
 }

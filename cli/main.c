@@ -19,6 +19,11 @@ static const struct cli_command main_commands[] = {
     {"bench", "measure model-call cost, overhead and cache-hit cost", USAGE_BENCH, cmd_bench},
     {"train", "train the rectified-flow DiT on the procedural data set", USAGE_TRAIN,
      cmd_train},
+    {"samples", "a grid of generations, one row per class", USAGE_SAMPLES, cmd_samples},
+    {"evaluate", "held-out loss per noise level against the trivial predictor", USAGE_EVALUATE,
+     cmd_evaluate},
+    {"compare", "PSNR and MAE between two raw outputs (--latent-out files)", USAGE_COMPARE,
+     cmd_compare},
 };
 #define MAIN_NCOMMANDS (sizeof main_commands / sizeof main_commands[0])
 

@@ -34,6 +34,16 @@ expect_rc 0 "info on the trained model" "$FBW" info "$m"
 grep -q 'prediction:  flow' "$dir/out" && pass "it is a flow model" || fail "info: $(cat "$dir/out")"
 expect_rc 0 "generate from it" "$FBW" generate --model "$m" --class 2 --steps 5 --cfg 3 --out "$dir/g.png" --quiet
 [ -s "$dir/g.png" ] && pass "image written" || fail "no image"
+expect_rc 0 "samples grid from it" "$FBW" samples --model "$m" --count 2 --steps 3 --out "$dir/grid.png"
+# 12 classes x 2 columns of 32 px tiles with 2 px gaps: 70 x 410 px (PNG IHDR width, height).
+[ "$(od -An -tu1 -j16 -N8 "$dir/grid.png" | tr -s ' ')" = " 0 0 0 70 0 0 1 154" ] \
+    && pass "grid is 70 x 410" || fail "grid size: $(od -An -tu1 -j16 -N8 "$dir/grid.png")"
+expect_rc 0 "evaluate it" "$FBW" evaluate "$m"
+[ "$(grep -c '^| 0\.' "$dir/out")" -eq 11 ] && pass "11 noise levels" || fail "evaluate: $(cat "$dir/out")"
+"$FBW" generate --model "$m" --steps 4 --out "$dir/a.png" --latent-out "$dir/a.safetensors" --quiet >/dev/null
+expect_rc 0 "compare an output with itself" "$FBW" compare "$dir/a.safetensors" "$dir/a.safetensors"
+grep -q '^psnr 100.00 dB, mae 0.00000, max 0.00000$' "$dir/out" && pass "identical: 100 dB cap" || fail "$(cat "$dir/out")"
+expect_rc 1 "compare with a non-output" "$FBW" compare "$dir/a.safetensors" "$m"
 expect_rc 1 "resume with nothing to resume" "$FBW" train --out "$dir/none.safetensors" --resume "${tiny[@]}"
 grep -q "none.safetensors.state.safetensors" "$dir/err" && pass "names the missing file" || fail "$(cat "$dir/err")"
 
