@@ -7,6 +7,7 @@
 #   make demo                  build and run the main job (a generation with and without the cache)
 #   make bench                 print the engine's performance figures
 #   make hitrates              FBCache hit rates, samplers x schedulers (tools/hit-table.sh)
+#   make card                  the default model's card figures (tools/model-card.sh)
 #   make LIBTORCH=<prefix>     build against another libtorch (e.g. a PyTorch install's torch/ dir, for CUDA)
 
 LIBTORCH ?= /usr
@@ -44,7 +45,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 TEST_SUPPORT := $(BUILD)/tests/support.o $(BUILD)/tests/toy.o
 
-.PHONY: all deps demo test asan bench hitrates clean check-layers
+.PHONY: all deps demo test asan bench hitrates card clean check-layers
 .SECONDARY: $(TEST_SUPPORT)
 all: $(BIN)
 
@@ -88,6 +89,10 @@ bench: $(BIN)
 
 hitrates: $(BIN)
 	@FBW=./$(BIN) tools/hit-table.sh
+
+# The default model's card figures (tools/model-card.sh), from models/.
+card: $(BIN)
+	@FBW=./$(BIN) tools/model-card.sh models/default.safetensors models/loss.csv models
 
 clean:
 	rm -rf build build-asan fbw fbw-asan
