@@ -1,27 +1,32 @@
 #!/usr/bin/env bash
-# The main job until the trained default model lands: make a small DiT with random
-# weights, generate the same seed with the cache off and on, and show what the cache did.
+# The main job: generate the same seed with the cache off and on, show every cache decision
+# and how far the cached image is from the uncached one.  Uses the default model
+# (models/default.safetensors); without it, a small DiT with random weights.
 set -eu
 FBW="${FBW:-./fbw}"
 out=build/demo
 mkdir -p "$out"
-model="$out/dit-random.safetensors"
-[ -f "$model" ] || "$FBW" init-model --out "$model" --input-size 32 --in-channels 4 \
-    --hidden-size 192 --depth 6 --num-heads 6 --seed 1
-"$FBW" info "$model" | head -4
+if [ -f models/default.safetensors ]; then
+    model=models/default.safetensors thr=0.1 cls=5
+else
+    model="$out/dit-random.safetensors" thr=0.75 cls=3
+    [ -f "$model" ] || "$FBW" init-model --out "$model" --input-size 32 --in-channels 4 \
+        --hidden-size 192 --depth 6 --num-heads 6 --seed 1
+fi
+"$FBW" info "$model" | head -5
+common=(--model "$model" --class $cls --seed 42 --steps 30 --sampler euler --scheduler simple --cfg 3)
 echo
-echo "== uncached reference (euler, karras, 20 steps, cfg 4, class 3, seed 42)"
-"$FBW" generate --model "$model" --class 3 --seed 42 --steps 20 --sampler euler \
-    --scheduler karras --cfg 4 --out "$out/ref.png" --trace "$out/ref.jsonl"
+echo "== uncached reference (euler, simple, 30 steps, cfg 3, class $cls, seed 42)"
+"$FBW" generate "${common[@]}" --out "$out/ref.png" --trace "$out/ref.jsonl" \
+    --latent-out "$out/ref.safetensors"
 echo
-echo "== First Block Cache, residual_diff_threshold 0.75 (random weights move block 0 a lot)"
-"$FBW" generate --model "$model" --class 3 --seed 42 --steps 20 --sampler euler \
-    --scheduler karras --cfg 4 --residual-diff-threshold 0.75 \
-    --out "$out/fbcache.png" --trace "$out/fbcache.jsonl"
+echo "== First Block Cache, residual_diff_threshold $thr"
+"$FBW" generate "${common[@]}" --residual-diff-threshold $thr --out "$out/fbcache.png" \
+    --trace "$out/fbcache.jsonl" --latent-out "$out/fbcache.safetensors"
 echo
-echo "per-step decisions (step, sigma, rel_l1, reason):"
+echo "per-call decisions (step, sigma, rel_l1, reason):"
 sed -E 's/.*"step":([0-9]+).*"sigma":([0-9.e+-]+).*"rel_l1":([0-9.e+-]+|null).*"reason":"([a-z_]+)".*/  \1 \2 \3 \4/' \
     "$out/fbcache.jsonl"
 echo
+echo "cached vs uncached: $("$FBW" compare "$out/ref.safetensors" "$out/fbcache.safetensors")"
 echo "images: $out/ref.png $out/fbcache.png; traces: $out/ref.jsonl $out/fbcache.jsonl"
-echo "(random weights: the pictures are noise-like; the trained default model is a later issue)"

@@ -57,6 +57,15 @@ done
 expect_rc 2 "bad --prediction" "$FBW" init-model --out "$dir/x.safetensors" --prediction velocity
 grep_err "must be eps or flow, not 'velocity'" "bad prediction named"
 
+# Without --model, generate uses models/default.safetensors beside the binary.
+if [ -f "$(dirname "$(readlink -f "$FBW")")/models/default.safetensors" ]; then
+    expect_rc 0 "generate with the default model" "$FBW" generate --steps 3 --out "$dir/default.png" --quiet
+    grep -q 'model: .*models/default.safetensors' "$dir/default.png" && pass "its PNG names the default model" \
+        || fail "default model not recorded"
+else
+    fail "no models/default.safetensors beside $FBW"
+fi
+
 # A threshold no residual can beat hits every call after the first.
 expect_rc 0 "generate with a huge threshold" "$FBW" generate --model "$model" --steps 6 --threshold 1e9 --out "$dir/h.png" --quiet
 grep -q 'model calls 6, hits 5,' "$dir/out" && pass "every call after the first hits" || fail "huge threshold: $(cat "$dir/out")"
