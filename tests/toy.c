@@ -131,6 +131,27 @@ toy_moments(struct toy *t, const struct sampler *smp, int N, double eta, double 
     free(y);
 }
 
+const struct sampler *
+toy_sampler(const char *name)
+{
+    const struct sampler *s = sampler_find(name);
+    if (s == NULL)
+        fail_msg("no sampler '%s' in the registry", name);
+    return s;
+}
+
+FILE *
+toy_ref_open(const char *path, const char *magic)
+{
+    char line[256];
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        fail_msg("cannot open %s (tests run from the repository root)", path);
+    if (fgets(line, sizeof line, f) == NULL || strstr(line, magic) == NULL)
+        fail_msg("%s does not start with '%s'", path, magic);
+    return f;
+}
+
 int
 toy_calls(const struct toy *t)
 {

@@ -12,6 +12,7 @@
 #define FBW_TESTS_TOY_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/denoiser.h"
 #include "core/sampler.h"
@@ -45,6 +46,10 @@ void toy_run(struct toy *t, const struct sampler *smp, const double *x0, int N,
  */
 void toy_moments(struct toy *t, const struct sampler *smp, int N, double eta, double s_noise,
                  double *mean, double *var);
+/* The registered sampler called name; fails the test when there is none. */
+const struct sampler *toy_sampler(const char *name);
+/* A reference file under tests/ref/, opened past its first line, which must contain magic. */
+FILE *toy_ref_open(const char *path, const char *magic);
 /* Model calls made by the last toy_run. */
 int toy_calls(const struct toy *t);
 

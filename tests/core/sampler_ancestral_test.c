@@ -42,34 +42,12 @@ static const struct sampler *const anc_samplers[] = {
 #define ANC_REF "tests/ref/toy_samplers_ancestral.txt"
 #define ANC_N 20000
 
-static const struct sampler *
-anc_find(const char *name)
-{
-    for (size_t i = 0; i < ANC_COUNT; i++)
-        if (strcmp(anc_samplers[i]->name, name) == 0)
-            return anc_samplers[i];
-    fail_msg("no sampler '%s'", name);
-    return NULL;
-}
-
-/* The reference file, past its magic line. */
-static FILE *
-anc_open(void)
-{
-    FILE *f = fopen(ANC_REF, "r");
-    assert_non_null(f);
-    char line[256];
-    assert_non_null(fgets(line, sizeof line, f));
-    assert_non_null(strstr(line, "fbw-ref toy_samplers_ancestral 1"));
-    return f;
-}
-
 /* eta = 0: every sampler here is deterministic, in VE and flow form. */
 static void
 test_deterministic(void **state)
 {
     (void)state;
-    FILE *f = anc_open();
+    FILE *f = toy_ref_open(ANC_REF, "fbw-ref toy_samplers_ancestral 1");
     char line[512], name[64], table[16], sched[16];
     int steps, calls, checked = 0;
     double eta, xt, want;
@@ -77,7 +55,7 @@ test_deterministic(void **state)
         if (sscanf(line, "det %63s %15s %15s %d %lf %lf %lf %d", name, table, sched, &steps,
                    &eta, &xt, &want, &calls) != 8)
             continue;
-        const struct sampler *s = anc_find(name);
+        const struct sampler *s = toy_sampler(name);
         struct toy t;
         toy_init(&t, table, sched, steps, s->discard_penultimate);
         double x = toy_start(&t), got;
@@ -100,7 +78,7 @@ static void
 test_seeded_trajectory(void **state)
 {
     (void)state;
-    FILE *f = anc_open();
+    FILE *f = toy_ref_open(ANC_REF, "fbw-ref toy_samplers_ancestral 1");
     char line[512], name[64], table[16], sched[16];
     int steps, seed, checked = 0;
     double eta, xt, want;
@@ -108,7 +86,7 @@ test_seeded_trajectory(void **state)
         if (sscanf(line, "traj %63s %15s %15s %d %lf %d %lf %lf", name, table, sched, &steps,
                    &eta, &seed, &xt, &want) != 8)
             continue;
-        const struct sampler *s = anc_find(name);
+        const struct sampler *s = toy_sampler(name);
         assert_true(s->default_eta == eta);
         struct toy t;
         toy_init(&t, table, sched, steps, s->discard_penultimate);
@@ -142,7 +120,7 @@ static void
 test_distribution(void **state)
 {
     (void)state;
-    FILE *f = anc_open();
+    FILE *f = toy_ref_open(ANC_REF, "fbw-ref toy_samplers_ancestral 1");
     char line[512], name[64], table[16], sched[16];
     int steps, checked = 0;
     double eta, var_t, want;
@@ -151,7 +129,7 @@ test_distribution(void **state)
                    &var_t, &want) != 7)
             continue;
         double vt, m, v;
-        anc_moments(anc_find(name), table, sched, steps, eta, &vt, &m, &v);
+        anc_moments(toy_sampler(name), table, sched, steps, eta, &vt, &m, &v);
         printf("  %-23s %-4s %-6s %2d eta %g over %d starts: mean %+.4f var %.4f (exact 0, "
                "%.4f)\n", name, table, sched, steps, eta, ANC_N, m, v, want);
         assert_close(vt, var_t, 1e-9, 0);

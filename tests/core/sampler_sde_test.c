@@ -43,27 +43,6 @@ static const struct sampler *const sde_samplers[] = {
 #define SDE_REF "tests/ref/toy_samplers_sde.txt"
 #define SDE_N 20000
 
-static const struct sampler *
-sde_find(const char *name)
-{
-    for (size_t i = 0; i < SDE_COUNT; i++)
-        if (strcmp(sde_samplers[i]->name, name) == 0)
-            return sde_samplers[i];
-    fail_msg("no SDE sampler '%s'", name);
-    return NULL;
-}
-
-static FILE *
-sde_open_ref(void)
-{
-    FILE *f = fopen(SDE_REF, "r");
-    assert_non_null(f);
-    char line[128];
-    assert_non_null(fgets(line, sizeof line, f));
-    assert_non_null(strstr(line, "fbw-ref toy_samplers_sde 1"));
-    return f;
-}
-
 /* Model calls in a run of `steps` steps: the last step (to sigma = 0) makes one. */
 static int
 sde_expected_calls(const struct sampler *s, int steps)
@@ -75,7 +54,7 @@ static void
 test_deterministic_reference(void **state)
 {
     (void)state;
-    FILE *f = sde_open_ref();
+    FILE *f = toy_ref_open(SDE_REF, "fbw-ref toy_samplers_sde 1");
     char line[512], name[32], table[16], sched[32];
     int steps, checked = 0, flow = 0;
     double eta, s_noise, xt, want;
@@ -83,7 +62,7 @@ test_deterministic_reference(void **state)
         if (sscanf(line, "toy %31s %15s %31s %d %lf %lf %lf %lf", name, table, sched, &steps, &eta,
                    &s_noise, &xt, &want) != 8)
             continue;
-        const struct sampler *smp = sde_find(name);
+        const struct sampler *smp = toy_sampler(name);
         struct toy t;
         toy_init(&t, table, sched, steps, 0);
         double x_start = toy_start(&t), got, again;
@@ -136,7 +115,7 @@ static void
 test_distribution(void **state)
 {
     (void)state;
-    FILE *f = sde_open_ref();
+    FILE *f = toy_ref_open(SDE_REF, "fbw-ref toy_samplers_sde 1");
     char line[256], name[32], table[16], sched[32];
     int steps, checked = 0;
     double want;
@@ -144,7 +123,7 @@ test_distribution(void **state)
         if (sscanf(line, "var %31s %15s %31s %d %lf", name, table, sched, &steps, &want) != 5)
             continue;
         double m, v;
-        sde_moments(sde_find(name), table, sched, steps, &m, &v);
+        sde_moments(toy_sampler(name), table, sched, steps, &m, &v);
         /* Gaussian outputs: standard errors sqrt(var/N) (mean), var sqrt(2/(N-1)) (var). */
         const double se_m = sqrt(want / SDE_N), se_v = want * sqrt(2.0 / (SDE_N - 1));
         printf("  %-17s %-4s %-6s %2d: mean %+.4f (0 +- %.4f) var %.4f (exact %.4f +- %.4f)\n",

@@ -20,23 +20,12 @@
 extern const struct sampler sampler_uni_pc;
 extern const struct sampler sampler_uni_pc_bh2;
 
-static const struct sampler *
-unipc_find(const char *name)
-{
-    if (strcmp(name, sampler_uni_pc.name) == 0)
-        return &sampler_uni_pc;
-    if (strcmp(name, sampler_uni_pc_bh2.name) == 0)
-        return &sampler_uni_pc_bh2;
-    fail_msg("unknown sampler '%s'", name);
-    return NULL;
-}
-
 /* One reference line: the schedule, then the run. */
 static void
 unipc_check_case(const char *name, const char *table, const char *sched, int steps, int tail,
                  int n, double sigma_sum, double xt, double want, int calls)
 {
-    const struct sampler *smp = unipc_find(name);
+    const struct sampler *smp = toy_sampler(name);
     struct toy t;
     toy_init(&t, table, sched, steps, smp->discard_penultimate);
     t.n -= tail;
@@ -60,13 +49,10 @@ static void
 test_toy_reference(void **state)
 {
     (void)state;
-    FILE *f = fopen("tests/ref/toy_samplers_unipc.txt", "r");
-    assert_non_null(f);
+    FILE *f = toy_ref_open("tests/ref/toy_samplers_unipc.txt", "fbw-ref toy_samplers_unipc 1");
     char line[512], name[32], table[32], sched[32];
     int steps, tail, n, calls, checked = 0, flow = 0;
     double sum, xt, want;
-    assert_non_null(fgets(line, sizeof line, f));
-    assert_non_null(strstr(line, "fbw-ref toy_samplers_unipc 1"));
     while (fgets(line, sizeof line, f) != NULL) {
         if (sscanf(line, "unipc %31s %31s %31s %d %d %d %lf %lf %lf %d", name, table, sched,
                    &steps, &tail, &n, &sum, &xt, &want, &calls) != 10)

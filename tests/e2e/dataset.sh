@@ -1,21 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: `fbw dataset` writes grids of the procedural data set, byte for byte the same
 # on every run, lists its classes, and refuses bad flags with exit 2.  $FBW is the binary.
-set -u
-FBW="${FBW:-./fbw}"
-dir=$(mktemp -d /tmp/fbw-e2e-XXXXXX)
-trap 'rm -rf "$dir"' EXIT
-fails=0
-pass() { echo "ok   $*"; }
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-# expect_rc WANT DESC CMD...: run CMD, check its exit status, keep stdout/stderr in $dir/out, $dir/err
-expect_rc() {
-    local want=$1 desc=$2; shift 2
-    "$@" >"$dir/out" 2>"$dir/err"
-    local rc=$?
-    if [ "$rc" -eq "$want" ]; then pass "$desc"; else fail "$desc (exit $rc, want $want): $(head -c 300 "$dir/err")"; fi
-}
-grep_err() { grep -q -- "$1" "$dir/err" && pass "$2" || fail "$2: stderr was: $(head -c 300 "$dir/err")"; }
+. "$(dirname "$0")/lib/common.sh"
 # png_size FILE: "WIDTH HEIGHT" from the IHDR chunk (big-endian words at bytes 16 and 20).
 png_size() {
     local b
@@ -74,4 +60,4 @@ grep_err "cannot write image" "write failure named"
 expect_rc 0 "dataset --help" "$FBW" dataset --help
 grep -q "usage: fbw dataset" "$dir/out" && pass "--help shows the usage" || fail "--help: $(cat "$dir/out")"
 
-[ $fails -eq 0 ] || { echo "$fails e2e check(s) failed"; exit 1; }
+e2e_finish

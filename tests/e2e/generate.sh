@@ -1,20 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end: drive the real binary the way a user does.  $FBW is the binary under test.
-set -u
-FBW="${FBW:-./fbw}"
-dir=$(mktemp -d /tmp/fbw-e2e-XXXXXX)
-trap 'rm -rf "$dir"' EXIT
-fails=0
-pass() { echo "ok   $*"; }
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-# expect_rc WANT DESC CMD...: run CMD, check its exit status, keep stdout/stderr in $dir/out, $dir/err
-expect_rc() {
-    local want=$1 desc=$2; shift 2
-    "$@" >"$dir/out" 2>"$dir/err"
-    local rc=$?
-    if [ "$rc" -eq "$want" ]; then pass "$desc"; else fail "$desc (exit $rc, want $want): $(head -c 300 "$dir/err")"; fi
-}
-grep_err() { grep -q -- "$1" "$dir/err" && pass "$2" || fail "$2: stderr was: $(head -c 300 "$dir/err")"; }
+. "$(dirname "$0")/lib/common.sh"
 
 model="$dir/tiny.safetensors"
 expect_rc 0 "init-model writes a random DiT" "$FBW" init-model --out "$model" --hidden-size 64 --depth 3 --seed 4
@@ -113,4 +99,4 @@ rc=$?
 grep_err "interrupted" "Ctrl-C is reported"
 ls "$dir"/int* >/dev/null 2>&1 && fail "files left after Ctrl-C: $(ls "$dir"/int*)" || pass "nothing written on Ctrl-C"
 
-[ $fails -eq 0 ] || { echo "$fails e2e check(s) failed"; exit 1; }
+e2e_finish

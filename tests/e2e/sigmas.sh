@@ -1,26 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: `fbw sigmas --model-sampling` against the vectors and quirks quoted in
 # shared/reference/sampling.md (A.3, A.4), and its usage errors.  $FBW is the binary under test.
-set -u
-FBW="${FBW:-./fbw}"
-dir=$(mktemp -d /tmp/fbw-e2e-XXXXXX)
-trap 'rm -rf "$dir"' EXIT
-fails=0
-pass() { echo "ok   $*"; }
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-# expect_rc WANT DESC CMD...: run CMD, check its exit status, keep its stdout and stderr in
-# $dir/out and $dir/err
-expect_rc() {
-    local want=$1 desc=$2; shift 2
-    "$@" >"$dir/out" 2>"$dir/err"
-    local rc=$?
-    if [ "$rc" -eq "$want" ]; then pass "$desc"
-    else fail "$desc (exit $rc, want $want): $(head -c 300 "$dir/err")"; fi
-}
+. "$(dirname "$0")/lib/common.sh"
 sig() { "$FBW" sigmas "$@"; }
-grep_err() {
-    grep -q -- "$1" "$dir/err" && pass "$2" || fail "$2: stderr was: $(head -c 300 "$dir/err")"
-}
 # The last run's sigmas to 6 decimals, space separated, with a final "0.000000" written "0".
 six() { awk '{printf "%s%.6f", (NR > 1 ? " " : ""), $1}' "$dir/out" | sed 's/ 0.000000$/ 0/'; }
 # expect_six DESC WANT: the last run's sigmas, to 6 decimals, are WANT.
@@ -107,5 +89,5 @@ for w in "--model-sampling sd1|dit|flow|flux" ModelSamplingDiscreteFlow ModelSam
     grep -qF -- "$w" "$dir/out" && pass "--help mentions $w" || fail "--help lacks '$w'"
 done
 
-[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
+e2e_finish
 echo "all sigmas checks passed"

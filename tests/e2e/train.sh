@@ -1,18 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end: fbw train as a user runs it, then generate from what it wrote.  $FBW is the binary.
-set -u
-FBW="${FBW:-./fbw}"
-dir=$(mktemp -d /tmp/fbw-e2e-train-XXXXXX)
-trap 'rm -rf "$dir"' EXIT
-fails=0
-pass() { echo "ok   $*"; }
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-expect_rc() {
-    local want=$1 desc=$2; shift 2
-    "$@" >"$dir/out" 2>"$dir/err"
-    local rc=$?
-    if [ "$rc" -eq "$want" ]; then pass "$desc"; else fail "$desc (exit $rc, want $want): $(head -c 300 "$dir/err")"; fi
-}
+. "$(dirname "$0")/lib/common.sh"
 tiny=(--hidden-size 32 --depth 2 --num-heads 2 --patch-size 8 --batch 4 --quiet)
 
 expect_rc 0 "train --help" "$FBW" train --help
@@ -47,4 +35,4 @@ expect_rc 1 "compare with a non-output" "$FBW" compare "$dir/a.safetensors" "$m"
 expect_rc 1 "resume with nothing to resume" "$FBW" train --out "$dir/none.safetensors" --resume "${tiny[@]}"
 grep -q "none.safetensors.state.safetensors" "$dir/err" && pass "names the missing file" || fail "$(cat "$dir/err")"
 
-[ $fails -eq 0 ] || { echo "$fails e2e check(s) failed"; exit 1; }
+e2e_finish
