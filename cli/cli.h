@@ -92,6 +92,21 @@ void cli_set_threads(struct app *app, int threads);
     "                 [--input-size N] [--in-channels N] [--steps N] [--repeat N]\n" \
     "                 [--threads N[,N...]]\n"
 
+#define USAGE_SWEEP \
+    "usage: fbw sweep [SPEC.json] [--x KNOB=VALUES] [--y KNOB=VALUES] [--z KNOB=VALUES]\n" \
+    "                 [--KNOB VALUE ...] [--repeat R] [--warmup W] [--budget SECONDS]\n" \
+    "                 [--db FILE] [--name NAME] [--dry-run] [--threads N]\n" \
+    "                 [--device cpu|cuda] [--quiet]\n"
+
+#define USAGE_RUNS "usage: fbw runs [--db FILE] [--sweep NAME|ID]\n"
+#define USAGE_SHOW "usage: fbw show RUN [--db FILE]\n"
+#define USAGE_EXPORT \
+    "usage: fbw export [--db FILE] [--sweep NAME|ID] [--format csv|json|md] [--out FILE]\n"
+
+int cmd_sweep(int argc, char **argv, struct app *app);
+int cmd_runs(int argc, char **argv, struct app *app);
+int cmd_show(int argc, char **argv, struct app *app);
+int cmd_export(int argc, char **argv, struct app *app);
 int cmd_generate(int argc, char **argv, struct app *app);
 int cmd_sigmas(int argc, char **argv, struct app *app);
 int cmd_info(int argc, char **argv, struct app *app);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/spec.h"
 #include "cli/cli.h"
 #include "core/cache.h"
 #include "core/engine.h"
@@ -209,7 +210,7 @@ cmd_list(int argc, char **argv, struct app *app)
     (void)app;
     if (cmd_wants_help(argc, argv)) {
         fputs(USAGE_LIST "\nPrints a registry: samplers (name, family, model calls per step),\n"
-              "schedulers, or the cache knobs with their defaults.\n", stdout);
+              "schedulers, or the knobs a sweep can vary (with their defaults).\n", stdout);
         return EXIT_OK;
     }
     if (argc != 2)
@@ -224,12 +225,15 @@ cmd_list(int argc, char **argv, struct app *app)
         for (size_t i = 0; i < scheduler_count; i++)
             printf("%-18s %s\n", scheduler_registry[i].name, scheduler_registry[i].summary);
     } else if (strcmp(argv[1], "knobs") == 0) {
-        printf("residual_diff_threshold (threshold)   0     relative-L1 threshold; <= 0 = off\n"
-               "max_consecutive_cache_hits (max_hits) -1    -1 unlimited, 0 off, N at most N\n"
-               "start                                 0     fraction of sampling where caching "
-               "may start\n"
-               "end                                   1     fraction where it must stop\n"
-               "compile                               none  compile mode (only none so far)\n");
+        printf("%-40s %-8s %s\n", "knob (alias)", "default", "meaning");
+        for (int k = 0; k < SWEEP_KNOB_COUNT; k++) {
+            const struct sweep_knob_info *info = sweep_knob_info(k);
+            char *name = info->alias ? xasprintf("%s (%s)", info->name, info->alias)
+                                     : xstrdup(info->name);
+            printf("%-40s %-8s %s\n", name, info->default_text[0] ? info->default_text : "-",
+                   info->help);
+            free(name);
+        }
     } else {
         static const char *const lists[] = {"samplers", "schedulers", "knobs"};
         return cli_usage_error("list", USAGE_LIST, "unknown list '%s' (did you mean '%s'?)",

@@ -5,7 +5,8 @@
  * latents are shown through ComfyUI's SD1.5 latent-to-RGB preview factors (a
  * linear projection, no VAE).  Other channel counts show channel 0 as grey.
  * PNGs carry the generation parameters in a tEXt chunk ("parameters", like
- * A1111's infotext) so any image traces back to its settings.
+ * A1111's infotext) so any image traces back to its settings.  The same PNG bytes can be
+ * built in memory (for database blobs) and decoded back from any 8-bit PNG.
  */
 #ifndef FBW_CORE_IMAGE_H
 #define FBW_CORE_IMAGE_H
@@ -26,5 +27,20 @@ void image_release(struct image *img);
  * Writes path.tmp and renames, so a crash never leaves half a file. */
 int image_write_png(const struct image *img, const char *path, const char *key,
                     const char *text, char **cause);
+
+/*
+ * The PNG image_write_png would write (same tEXt chunk; key NULL means "parameters"), in
+ * memory: on success *png is a malloc'd buffer of *size bytes the caller frees.  Returns 0,
+ * or -1 with *cause set (and *png, *size untouched).
+ */
+int image_encode_png(const struct image *img, const char *key, const char *text,
+                     unsigned char **png, size_t *size, char **cause);
+
+/*
+ * Decode an 8-bit RGB, RGBA, grey (any depth) or palette PNG from png[0..size) into img as
+ * RGB (alpha dropped, 16-bit reduced to 8); release with image_release.  Returns 0, or -1
+ * with *cause set and img zeroed for corrupt, truncated or oversized (> 16384 px a side) data.
+ */
+int image_decode_png(const unsigned char *png, size_t size, struct image *img, char **cause);
 
 #endif

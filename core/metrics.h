@@ -9,16 +9,40 @@
 #define FBW_CORE_METRICS_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "core/image.h"
 
 #define METRICS_PSNR_CAP 100.0
 
 struct metrics_diff {
     double psnr;        /* dB, <= METRICS_PSNR_CAP */
+    double ssim;        /* metrics_compare_image only (NAN from metrics_compare) */
     double mae;         /* mean |a - b| on [0, 1] */
     double max_abs;     /* max |a - b| on [0, 1] */
 };
 
 /* Compare n values of a and b (model outputs in [-1, 1]). */
 struct metrics_diff metrics_compare(const float *a, const float *b, size_t n);
+
+/*
+ * SSIM (Wang, Bovik, Sheikh, Simoncelli 2004, the authors' ssim.m): on [0, 1] values, an
+ * 11x11 Gaussian window with sigma 1.5 (weights normalised to sum 1), C1 = (0.01 L)^2,
+ * C2 = (0.03 L)^2 with L = 1, computed over "valid" window positions only (no padding),
+ * averaged over positions and then over channels.  Images smaller than 11x11 fall back to a
+ * window the size of the image.  a, b: (C, H, W) model outputs in [-1, 1].
+ */
+double metrics_ssim(const float *a, const float *b, int channels, int height, int width);
+
+/* Every figure for two (1, C, H, W) outputs: PSNR, SSIM, MAE and max. */
+struct metrics_diff metrics_compare_image(const float *a, const float *b, const int64_t shape[4]);
+
+/*
+ * A diff heatmap: per pixel the largest |a - b| over channels on [0, 1], divided by
+ * full_scale (e.g. 0.25) and clamped to 1, through a black-red-yellow-white colour map
+ * (0 black, 1 white).  Fills img (release with image_release).
+ */
+void metrics_heatmap(const float *a, const float *b, const int64_t shape[4], double full_scale,
+                     struct image *img);
 
 #endif

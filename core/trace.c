@@ -78,6 +78,43 @@ trace_steps_hit(const struct trace *t, size_t *steps)
     return hit;
 }
 
+char *
+trace_steps_hit_text(const struct trace *t)
+{
+    size_t cap = 64, len = 0;
+    char *out = xmalloc(cap);
+    out[0] = '\0';
+    int first = -1, last = -2;
+    for (size_t i = 0; i <= t->count;) {
+        int step = -1, all = 0;
+        if (i < t->count) {
+            step = t->records[i].step;
+            for (all = 1; i < t->count && t->records[i].step == step; i++)
+                all &= t->records[i].hit != 0;
+        } else {
+            i++;
+        }
+        if (all && step == last + 1) {
+            last = step;
+            continue;
+        }
+        if (first >= 0) {
+            char piece[48];
+            int n = first == last ? snprintf(piece, sizeof piece, "%s%d", len ? "," : "", first)
+                                  : snprintf(piece, sizeof piece, "%s%d-%d", len ? "," : "",
+                                             first, last);
+            if (len + (size_t)n + 1 > cap)
+                out = xrealloc(out, cap = 2 * (len + (size_t)n + 1));
+            memcpy(out + len, piece, (size_t)n + 1);
+            len += (size_t)n;
+        }
+        first = last = all ? step : -1;
+        if (!all)
+            last = -2;
+    }
+    return out;
+}
+
 int
 trace_write_jsonl(const struct trace *t, FILE *f)
 {

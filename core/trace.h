@@ -53,6 +53,8 @@ struct trace_record *trace_append(struct trace *t);
 size_t trace_hits(const struct trace *t);
 /* Steps whose every call hit, and the number of distinct steps. */
 size_t trace_steps_hit(const struct trace *t, size_t *steps);
+/* The steps whose every call hit as ranges, e.g. "5-9,12" ("" when none); allocated. */
+char *trace_steps_hit_text(const struct trace *t);
 /* Writes one JSON object per line; -1 on a write error. */
 int trace_write_jsonl(const struct trace *t, FILE *f);
 

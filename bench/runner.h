@@ -1,0 +1,97 @@
+/*
+ * runner.h - runs a sweep: every cell measured properly, compared with its uncached reference,
+ * and stored as it completes.
+ *
+ * For each cell, in the spec's run order (the costliest axis outermost), the runner makes sure
+ * the cell's reference exists: the uncached generation with the same model, seed, class,
+ * sampler, scheduler, steps and cfg, computed once and shared by every cell that differs only
+ * in cache knobs.  References and cells are measured the same way:
+ *
+ *   compile   the first generation, timed on its own (compile mode "none": the first run's
+ *             latency, kept out of the statistics)
+ *   warmup    W generations, discarded from the statistics but stored
+ *   measure   R generations (or more, until budget_s has passed), each timed as a whole and
+ *             per model call
+ *
+ * Every measured generation must reproduce the first bit for bit (same seed, same settings);
+ * a run that does not is recorded with result "nondeterministic" = 1 and a warning.
+ *
+ * A run's samples, trace, statistics, diff figures and images are written in one transaction
+ * when it finishes, so Ctrl-C (should_stop) or a crash loses at most the run in flight, which a
+ * later runner_run of the same spec retries; complete runs are never recomputed.
+ *
+ * Ownership: the runner borrows the store and the spec; runner_report is caller storage.
+ */
+#ifndef FBW_BENCH_RUNNER_H
+#define FBW_BENCH_RUNNER_H
+
+#include <stddef.h>
+
+#include "bench/spec.h"
+#include "core/shim/tensor.h"
+#include "db/store.h"
+
+enum runner_phase { RUNNER_COMPILE, RUNNER_WARMUP, RUNNER_MEASURE };
+
+struct runner_progress {
+    size_t done, total;             /* runs (cells + references) finished / in the sweep */
+    const struct sweep_cell *cell;  /* the cell being worked on (a reference: its first cell) */
+    int reference;                  /* 1 while measuring the cell's reference */
+    enum runner_phase phase;
+    int rep, reps;                  /* generation within the phase */
+    int step, steps;                /* sampler step within the generation */
+    double elapsed_s, eta_s;        /* eta_s < 0 while unknown */
+    long run_number;                /* the cell's number, -1 for references */
+    const char *event;              /* non-NULL once per finished run: "complete", "failed",
+                                     * "skipped" (already complete in the store) */
+    const char *detail;             /* with event: a one-line summary or the error */
+};
+
+struct runner_params {
+    const struct sweep_spec *spec;
+    const char *name;               /* the sweep's name in the store (NULL: from the spec) */
+    const char *default_model;      /* used where the model knob is "" */
+    enum tensor_device device;
+    int threads;                    /* ATen intra-op threads in force (recorded in env) */
+    void (*on_progress)(void *ctx, const struct runner_progress *p);
+    int (*should_stop)(void *ctx);  /* polled between steps; nonzero stops cleanly */
+    void *ctx;
+};
+
+struct runner_report {
+    long long sweep_id;
+    char *name;                     /* allocated */
+    int resumed;                    /* 1: the sweep existed in the store */
+    int recovered;                  /* runs left `running` by a crash, retried */
+    size_t runs, skipped, completed, failed;
+    int stopped;                    /* should_stop ended the run */
+    double wall_s;                  /* the whole runner_run */
+    double generate_s;              /* inside engine_generate */
+    double overhead_s;              /* per-run work outside generation: metrics, PNGs, store */
+};
+
+/* The sweep's default name: "sweep-" and the first 8 hex digits of the canonical spec's hash. */
+char *runner_default_name(const struct sweep_spec *spec);
+
+/*
+ * Runs or resumes the sweep.  Returns 0 when every run completed, 1 when stopped or when some
+ * runs failed (the report says which), -1 with *cause when the sweep could not run at all
+ * (store errors, a model that does not load for every cell, ...).
+ */
+int runner_run(struct db *db, const struct runner_params *p, struct runner_report *report,
+               char **cause);
+void runner_report_release(struct runner_report *r);
+
+/*
+ * Environment fingerprint as JSON (allocated): CPU model, cores, ATen threads, BLAS library,
+ * libtorch version, device, host, kernel.
+ */
+char *runner_env_json(enum tensor_device device, int threads);
+
+/*
+ * A rough time per model call for the dry run's estimate: times a short uncached generation of
+ * the spec's first cell (seconds per call; -1 with *cause on failure).
+ */
+double runner_calibrate(const struct runner_params *p, char **cause);
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * cmd_sweep.c - `fbw sweep`: build a spec from a JSON file and/or flags, preview it with
+ * --dry-run, or run (and resume) it into the store with a progress line.
+ *
+ * Every knob of the spec is also a flag (`--threshold 0.1`, `--sampler euler`, ...), built
+ * from bench/spec's knob table, so the flags and the table cannot drift apart.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench/runner.h"
+#include "bench/spec.h"
+#include "cli/cli.h"
+#include "core/sampler.h"
+#include "db/store.h"
+#include "util/err.h"
+
+#define SWEEP_HELP USAGE_SWEEP \
+    "\nRuns every cell of an X/Y(/Z) grid of settings, each measured as a first (compile)\n" \
+    "generation, --warmup W discarded generations and --repeat R measured ones (or more,\n" \
+    "until --budget seconds of measuring), and compares each cell's image with its\n" \
+    "reference: the uncached generation with the same model, seed, class, sampler,\n" \
+    "scheduler, steps and cfg, computed once for all cells that differ only in cache\n" \
+    "knobs.  Everything goes into the store (--db, default fbw.db): running the same\n" \
+    "sweep again resumes it; complete cells are never recomputed.  Ctrl-C stops\n" \
+    "between steps and keeps every complete cell.\n\n" \
+    "Axes: --x/--y/--z KNOB=VALUES.  Values: a,b,c | a-b | a-b (+s) | a-b [n] |\n" \
+    "1, 2, .., 10 | a:b:s.  Float steps are exact decimals (0.1-0.3 (+0.1) is three\n" \
+    "values).  Knobs (`fbw list knobs`): residual_diff_threshold (threshold),\n" \
+    "max_consecutive_cache_hits (max_hits), start, end, sampler, scheduler, steps, cfg,\n" \
+    "seed, class, model, compile.  Any knob not on an axis takes its fixed value:\n" \
+    "--KNOB VALUE, or the default.  SPEC.json: {\"x\": \"threshold=0.05-0.3 [6]\",\n" \
+    "\"y\": \"scheduler=normal,karras\", \"fixed\": {\"steps\": 30}, \"repeat\": 3}; flags\n" \
+    "given with a file override it.\n\n" \
+    "  --repeat R        measured generations per cell (3)\n" \
+    "  --warmup W        discarded generations after the first (1)\n" \
+    "  --budget S        keep measuring each cell until S seconds (at least R runs)\n" \
+    "  --name NAME       the sweep's name in the store (default: from the spec's hash)\n" \
+    "  --dry-run         print the axes, cells, generations and estimated time; run nothing\n" \
+    "  --threads N       ATen intra-op threads (recorded with the results)\n" \
+    "  --device cpu|cuda where the model runs\n" \
+    "  --quiet           no progress line\n"
+
+enum {
+    SWEEP_OPT_X = 256, SWEEP_OPT_Y, SWEEP_OPT_Z, SWEEP_OPT_REPEAT, SWEEP_OPT_WARMUP,
+    SWEEP_OPT_BUDGET, SWEEP_OPT_DB, SWEEP_OPT_NAME, SWEEP_OPT_DRY, SWEEP_OPT_THREADS,
+    SWEEP_OPT_DEVICE, SWEEP_OPT_QUIET, SWEEP_OPT_HELP, SWEEP_OPT_KNOB = 512,
+};
+
+struct sweep_opts {
+    struct sweep_spec spec;
+    const char *db, *name, *file;
+    int dry, threads, quiet;
+    int repeat, warmup;             /* -1: from the file or the default */
+    double budget_s;                /* -1: likewise */
+    enum tensor_device device;
+    /* flags are applied after the file, so they are collected first */
+    int nset;
+    struct { int opt; const char *name, *value; } set[64];
+};
+
+/* The fixed options plus one --NAME per knob name and alias (caller frees). */
+static struct option *
+sweep_longopts(void)
+{
+    static const struct option fixed[] = {
+        {"x", required_argument, NULL, SWEEP_OPT_X}, {"y", required_argument, NULL, SWEEP_OPT_Y},
+        {"z", required_argument, NULL, SWEEP_OPT_Z},
+        {"repeat", required_argument, NULL, SWEEP_OPT_REPEAT},
+        {"warmup", required_argument, NULL, SWEEP_OPT_WARMUP},
+        {"budget", required_argument, NULL, SWEEP_OPT_BUDGET},
+        {"db", required_argument, NULL, SWEEP_OPT_DB},
+        {"name", required_argument, NULL, SWEEP_OPT_NAME},
+        {"dry-run", no_argument, NULL, SWEEP_OPT_DRY},
+        {"threads", required_argument, NULL, SWEEP_OPT_THREADS},
+        {"device", required_argument, NULL, SWEEP_OPT_DEVICE},
+        {"quiet", no_argument, NULL, SWEEP_OPT_QUIET}, {"help", no_argument, NULL, SWEEP_OPT_HELP},
+    };
+    size_t nfixed = sizeof fixed / sizeof fixed[0], n = nfixed;
+    struct option *o = xcalloc(nfixed + 2 * SWEEP_KNOB_COUNT + 1, sizeof *o);
+    memcpy(o, fixed, sizeof fixed);
+    for (int k = 0; k < SWEEP_KNOB_COUNT; k++) {
+        const struct sweep_knob_info *info = sweep_knob_info(k);
+        o[n++] = (struct option){info->name, required_argument, NULL, SWEEP_OPT_KNOB + k};
+        if (info->alias != NULL)
+            o[n++] = (struct option){info->alias, required_argument, NULL, SWEEP_OPT_KNOB + k};
+    }
+    return o;
+}
+
+static int
+sweep_parse(int argc, char **argv, struct sweep_opts *o)
+{
+    struct option *longopts = sweep_longopts();
+    int c, rc = 0;
+    opterr = 0;
+    optind = 1;
+    while (rc == 0 && (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        const char *v = optarg;
+        switch (c) {
+        case SWEEP_OPT_REPEAT: rc = cli_int("--repeat", v, 1, 100000, &o->repeat); break;
+        case SWEEP_OPT_WARMUP: rc = cli_int("--warmup", v, 0, 100000, &o->warmup); break;
+        case SWEEP_OPT_BUDGET: rc = cli_double("--budget", v, 0, 1e7, &o->budget_s); break;
+        case SWEEP_OPT_DB: o->db = v; break;
+        case SWEEP_OPT_NAME: o->name = v; break;
+        case SWEEP_OPT_DRY: o->dry = 1; break;
+        case SWEEP_OPT_THREADS: rc = cli_int("--threads", v, 0, 1024, &o->threads); break;
+        case SWEEP_OPT_DEVICE: rc = cli_device("--device", v, &o->device); break;
+        case SWEEP_OPT_QUIET: o->quiet = 1; break;
+        case SWEEP_OPT_HELP: rc = 1; break;
+        case '?':
+            rc = cli_usage_error("sweep", USAGE_SWEEP, "unknown or incomplete option '%s'",
+                                 argv[optind - 1]);
+            break;
+        default:
+            if (o->nset == (int)(sizeof o->set / sizeof o->set[0])) {
+                rc = cli_usage_error("sweep", USAGE_SWEEP, "too many settings");
+                break;
+            }
+            o->set[o->nset].opt = c;
+            o->set[o->nset].name = c >= SWEEP_OPT_KNOB ? sweep_knob_info(c - SWEEP_OPT_KNOB)->name
+                                                        : c == SWEEP_OPT_X ? "--x"
+                                                        : c == SWEEP_OPT_Y ? "--y" : "--z";
+            o->set[o->nset++].value = v;
+        }
+    }
+    free(longopts);
+    if (rc == 0 && optind < argc)
+        o->file = argv[optind++];
+    if (rc == 0 && optind < argc)
+        rc = cli_usage_error("sweep", USAGE_SWEEP, "unexpected argument '%s'", argv[optind]);
+    return rc < 0 ? EXIT_USAGE : rc;
+}
+
+/* The file first, then the flags on top of it. */
+static int
+sweep_build_spec(struct sweep_opts *o)
+{
+    char *cause = NULL;
+    if (o->file != NULL && sweep_spec_load(&o->spec, o->file, &cause) < 0)
+        goto bad;
+    for (int i = 0; i < o->nset; i++) {
+        int opt = o->set[i].opt;
+        int rc = opt >= SWEEP_OPT_KNOB
+                     ? sweep_spec_set_fixed(&o->spec, o->set[i].name, o->set[i].value, &cause)
+                     : sweep_spec_set_axis(&o->spec, (enum sweep_axis_id)(opt - SWEEP_OPT_X),
+                                           o->set[i].value, &cause);
+        if (rc < 0) {
+            char *msg = xasprintf("%s: %s", o->set[i].name, cause);
+            free(cause);
+            cause = msg;
+            goto bad;
+        }
+    }
+    if (o->repeat >= 0)
+        o->spec.repeat = o->repeat;
+    if (o->warmup >= 0)
+        o->spec.warmup = o->warmup;
+    if (o->budget_s >= 0)
+        o->spec.budget_s = o->budget_s;
+    return 0;
+bad:
+    cli_usage_error("sweep", USAGE_SWEEP, "%s", cause);
+    free(cause);
+    return -1;
+}
+
+static void
+sweep_print_duration(FILE *f, double s)
+{
+    if (s < 0)
+        fprintf(f, "?");
+    else if (s < 60)
+        fprintf(f, "%.0f s", s);
+    else if (s < 3600)
+        fprintf(f, "%d min %02d s", (int)(s / 60), (int)fmod(s, 60));
+    else
+        fprintf(f, "%d h %02d min", (int)(s / 3600), (int)fmod(s / 60, 60));
+}
+
+/* Sampler steps and model calls of the whole sweep (references included). */
+static void
+sweep_count(const struct sweep_cell *cells, size_t n, const struct sweep_spec *s, size_t *refs,
+            double *calls)
+{
+    double per_run = 1 + s->warmup + s->repeat;
+    *refs = 0;
+    *calls = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct sampler *smp = sampler_find(sweep_cell_text(&cells[i], SWEEP_KNOB_SAMPLER));
+        double c = per_run * sweep_cell_num(&cells[i], SWEEP_KNOB_STEPS) * smp->calls_per_step;
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(cells[j].ref_hash, cells[i].ref_hash) == 0;
+        *refs += !seen;
+        *calls += c * (seen ? 1 : 2);
+    }
+}
+
+static int
+sweep_dry_run(struct sweep_opts *o, const struct runner_params *rp)
+{
+    const struct sweep_spec *s = &o->spec;
+    struct sweep_cell *cells = NULL;
+    size_t n = 0, refs;
+    double calls;
+    char *cause = NULL;
+    if (sweep_spec_expand(s, &cells, &n, &cause) < 0) {
+        cli_usage_error("sweep", USAGE_SWEEP, "%s", cause);
+        free(cause);
+        return EXIT_USAGE;
+    }
+    char *name = o->name ? xstrdup(o->name) : s->name ? xstrdup(s->name) : runner_default_name(s);
+    printf("sweep '%s' into %s\n", name, o->db);
+    static const char axis_names[] = "XYZ";
+    int on_axis[SWEEP_KNOB_COUNT] = {0};
+    for (int a = 0; a < SWEEP_AXIS_COUNT; a++) {
+        const struct sweep_axis *ax = &s->axes[a];
+        if (ax->knob < 0)
+            continue;
+        on_axis[ax->knob] = 1;
+        printf("%c  %s (%zu): ", axis_names[a], sweep_knob_info(ax->knob)->name, ax->count);
+        for (size_t i = 0; i < ax->count; i++)
+            printf("%s%s", i ? ", " : "", ax->values[i].text);
+        printf("   from \"%s\"\n", ax->source);
+    }
+    printf("fixed:");
+    for (int k = 0; k < SWEEP_KNOB_COUNT; k++)
+        if (!on_axis[k])
+            printf(" %s=%s", sweep_knob_info(k)->name,
+                   k == SWEEP_KNOB_MODEL && s->fixed[k].text[0] == '\0' ? rp->default_model
+                                                                       : s->fixed[k].text);
+    sweep_count(cells, n, s, &refs, &calls);
+    printf("\ncells: %zu, plus %zu uncached reference%s shared by cells that differ only in "
+           "cache knobs\n", n, refs, refs == 1 ? "" : "s");
+    printf("each run: 1 first (compile) + %d warm-up + %d measured generation%s%s\n", s->warmup,
+           s->repeat, s->repeat == 1 ? "" : "s",
+           s->budget_s > 0 ? " (more until the time budget)" : "");
+    printf("model calls: %.0f at most (cache hits make cells cheaper)\n", calls);
+    double per_call = runner_calibrate(rp, &cause);
+    if (per_call < 0) {
+        printf("estimated time: unknown (%s)\n", cause);
+        free(cause);
+    } else {
+        printf("estimated time: at most ");
+        sweep_print_duration(stdout, calls * per_call);
+        printf(" (%.1f ms per model call, measured now)\n", 1e3 * per_call);
+    }
+    free(name);
+    free(cells);
+    return EXIT_OK;
+}
+
+/* ---- progress -------------------------------------------------------------------------- */
+
+struct sweep_view {
+    int tty;
+    int quiet;
+    double last_draw;
+};
+
+/* The cell's axis values, e.g. "threshold=0.1 scheduler=karras" (for a reference, without
+ * the cache knobs). */
+static void
+sweep_describe(const struct sweep_spec *s, const struct sweep_cell *c, int reference, char *buf,
+               size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int a = 0; a < SWEEP_AXIS_COUNT && len < n; a++)
+        if (s->axes[a].knob >= 0 && !(reference && sweep_knob_info(s->axes[a].knob)->cache_knob)) {
+            const struct sweep_knob_info *info = sweep_knob_info(s->axes[a].knob);
+            len += (size_t)snprintf(buf + len, n - len, "%s%s=%s", len ? " " : "",
+                                    info->alias ? info->alias : info->name,
+                                    sweep_cell_text(c, s->axes[a].knob));
+        }
+}
+
+struct sweep_ctx {
+    struct sweep_view view;
+    const struct sweep_spec *spec;
+};
+
+static void
+sweep_on_progress(void *ctx, const struct runner_progress *p)
+{
+    struct sweep_ctx *sc = ctx;
+    static const char *phases[] = {"first", "warm-up", "measure"};
+    char what[256], eta[32] = "?";
+    sweep_describe(sc->spec, p->cell, p->reference, what, sizeof what);
+    if (p->eta_s >= 0)
+        snprintf(eta, sizeof eta, "%d:%02d", (int)(p->eta_s / 60), (int)fmod(p->eta_s, 60));
+    if (sc->view.quiet)
+        return;
+    if (p->event != NULL) {
+        if (sc->view.tty)
+            fprintf(stderr, "\r\033[K");
+        fprintf(stderr, "[%zu/%zu] %s %s %s%s%s\n", p->done, p->total,
+                p->reference ? "reference" : "cell", what, p->event,
+                p->detail ? ": " : "", p->detail ? p->detail : "");
+        return;
+    }
+    if (!sc->view.tty)
+        return;
+    int width = 20, fill = p->total ? (int)(width * p->done / p->total) : 0;
+    fprintf(stderr, "\r\033[K[%.*s%*s] %zu/%zu %s%s %s %d/%d step %d/%d ETA %s", fill,
+            "####################", width - fill, "", p->done, p->total,
+            p->reference ? "ref " : "", what, phases[p->phase], p->rep + 1, p->reps,
+            p->step + 1, p->steps, eta);
+    fflush(stderr);
+}
+
+static int
+sweep_should_stop(void *ctx)
+{
+    (void)ctx;
+    return cli_interrupted();
+}
+
+static int
+sweep_run(struct sweep_opts *o, struct runner_params *rp)
+{
+    struct db *db = NULL;
+    char *cause = NULL;
+    if (db_open(o->db, &db, &cause) < 0) {
+        int rc = cli_fail("%s", cause);
+        free(cause);
+        return rc;
+    }
+    struct sweep_ctx sc = {{isatty(STDERR_FILENO), o->quiet, 0}, &o->spec};
+    rp->on_progress = sweep_on_progress;
+    rp->should_stop = sweep_should_stop;
+    rp->ctx = &sc;
+    cli_catch_interrupt();
+    struct runner_report r;
+    int rc = runner_run(db, rp, &r, &cause);
+    if (sc.view.tty && !o->quiet)
+        fprintf(stderr, "\r\033[K");
+    if (rc < 0) {
+        rc = cli_fail("sweep '%s': %s", r.name ? r.name : "?", cause);
+        free(cause);
+    } else {
+        printf("sweep '%s' (id %lld) in %s: %zu runs, %zu done now, %zu already complete, "
+               "%zu failed%s\n", r.name, r.sweep_id, o->db, r.runs, r.completed, r.skipped,
+               r.failed, r.stopped ? "; stopped by Ctrl-C (run again to resume)" : "");
+        if (r.recovered)
+            printf("%d run%s left running by an earlier crash retried\n", r.recovered,
+                   r.recovered == 1 ? "" : "s");
+        printf("wall %.1f s; runner overhead (metrics, PNGs, store) %.2f%% of generation "
+               "time\n", r.wall_s, r.generate_s > 0 ? 100 * r.overhead_s / r.generate_s : 0);
+        rc = r.stopped ? EXIT_INTERRUPTED : rc ? EXIT_RUNTIME : EXIT_OK;
+    }
+    runner_report_release(&r);
+    db_close(db);
+    return rc;
+}
+
+/* 1 when some cell uses the default model (the model knob's text is empty). */
+static int
+sweep_needs_default(const struct sweep_spec *s)
+{
+    for (int a = 0; a < SWEEP_AXIS_COUNT; a++)
+        if (s->axes[a].knob == SWEEP_KNOB_MODEL) {
+            for (size_t i = 0; i < s->axes[a].count; i++)
+                if (s->axes[a].values[i].text[0] == '\0')
+                    return 1;
+            return 0;
+        }
+    return s->fixed[SWEEP_KNOB_MODEL].text[0] == '\0';
+}
+
+int
+cmd_sweep(int argc, char **argv, struct app *app)
+{
+    struct sweep_opts o = {.db = DB_DEFAULT_PATH, .device = TENSOR_CPU, .repeat = -1,
+                           .warmup = -1, .budget_s = -1};
+    sweep_spec_init(&o.spec);
+    char *model = NULL, *cause = NULL;
+    int rc = sweep_parse(argc, argv, &o);
+    if (rc == 1) {
+        fputs(SWEEP_HELP, stdout);
+        rc = EXIT_OK;
+        goto out;
+    }
+    if (rc != 0 || (rc = sweep_build_spec(&o) < 0 ? EXIT_USAGE : 0) != 0)
+        goto out;
+    if ((model = cli_default_model(&cause)) == NULL && sweep_needs_default(&o.spec)) {
+        rc = cli_fail("no model given (--model or a model axis): %s", cause);
+        goto out;
+    }
+    cli_set_threads(app, o.threads);
+    struct runner_params rp = {
+        .spec = &o.spec, .name = o.name, .default_model = model, .device = o.device,
+        .threads = app->threads,
+    };
+    rc = o.dry ? sweep_dry_run(&o, &rp) : sweep_run(&o, &rp);
+out:
+    free(cause);
+    free(model);
+    sweep_spec_release(&o.spec);
+    return rc;
+}
