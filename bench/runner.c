@@ -44,6 +44,7 @@ struct runner_ref {
     int64_t shape[4];
     struct stats wall;                  /* measured wall_ms */
     int have_wall;
+    int tried;                          /* measured (or attempted) in this runner_run */
 };
 
 /* Everything runner_run carries between runs. */
@@ -507,8 +508,8 @@ runner_one(struct runner *rn, const struct sweep_cell *c, int reference, int64_t
     rn->prog.reference = reference;
     rn->prog.run_number = reference ? -1 : (long)c->number;
     runner_engine_params(rn, c, reference, &ep);
-    if (runner_load_model(rn, runner_model_of(rn, c), cause) < 0 ||
-        db_run_start(rn->db, run_id, rn->env_id, cause) < 0)
+    if (db_run_start(rn->db, run_id, rn->env_id, cause) < 0 ||
+        runner_load_model(rn, runner_model_of(rn, c), cause) < 0)
         goto out;
     if (runner_generate_all(rn, &ep, &g, &n, cause) < 0)
         goto out;
@@ -574,12 +575,17 @@ runner_cells(struct runner *rn, char **cause)
     for (size_t i = 0; i < rn->ncells && !rn->stop; i++) {
         const struct sweep_cell *c = &rn->cells[i];
         struct runner_ref *ref = runner_ref_of(rn, c);
-        if (ref->state != DB_COMPLETE &&
-            runner_do(rn, c, 1, ref->run_id, ref, &ref->state, cause) < 0)
-            return rn->stop ? 0 : -1;
+        if (ref->state != DB_COMPLETE && !ref->tried) {
+            ref->tried = 1;     /* a reference that failed is not retried for every cell */
+            if (runner_do(rn, c, 1, ref->run_id, ref, &ref->state, cause) < 0)
+                return rn->stop ? 0 : -1;
+        }
         if (rn->cell_states[i] == DB_COMPLETE)
             continue;
         if (ref->state != DB_COMPLETE) {
+            rn->prog.cell = c;
+            rn->prog.reference = 0;
+            rn->prog.run_number = (long)c->number;
             rn->prog.done++;
             if (runner_fail(rn, rn->cell_ids[i], &rn->cell_states[i],
                             "its reference run failed", cause) < 0)

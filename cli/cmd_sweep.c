@@ -18,6 +18,7 @@
 #include "core/sampler.h"
 #include "db/store.h"
 #include "util/err.h"
+#include "util/lockfile.h"
 
 #define SWEEP_HELP USAGE_SWEEP \
     "\nRuns every cell of an X/Y(/Z) grid of settings, each measured as a first (compile)\n" \
@@ -299,8 +300,8 @@ sweep_on_progress(void *ctx, const struct runner_progress *p)
     if (p->event != NULL) {
         if (sc->view.tty)
             fprintf(stderr, "\r\033[K");
-        fprintf(stderr, "[%zu/%zu] %s %s %s%s%s\n", p->done, p->total,
-                p->reference ? "reference" : "cell", what, p->event,
+        fprintf(stderr, "[%zu/%zu] %s%s%s %s%s%s\n", p->done, p->total,
+                p->reference ? "reference" : "cell", what[0] ? " " : "", what, p->event,
                 p->detail ? ": " : "", p->detail ? p->detail : "");
         return;
     }
@@ -325,10 +326,15 @@ static int
 sweep_run(struct sweep_opts *o, struct runner_params *rp)
 {
     struct db *db = NULL;
-    char *cause = NULL;
-    if (db_open(o->db, &db, &cause) < 0) {
-        int rc = cli_fail("%s", cause);
+    char *cause = NULL, *lock = xasprintf("%s.lock", o->db);
+    int lock_fd = -1;
+    /* One runner per store: it may then safely retry runs an earlier crash left `running`. */
+    if (lockfile_acquire(lock, &lock_fd, &cause) < 0 || db_open(o->db, &db, &cause) < 0) {
+        int rc = cli_fail("%s%s", lock_fd < 0 ? "another fbw sweep is writing this store: " : "",
+                          cause);
         free(cause);
+        free(lock);
+        lockfile_release(lock_fd);
         return rc;
     }
     struct sweep_ctx sc = {{isatty(STDERR_FILENO), o->quiet, 0}, &o->spec};
@@ -356,6 +362,8 @@ sweep_run(struct sweep_opts *o, struct runner_params *rp)
     }
     runner_report_release(&r);
     db_close(db);
+    lockfile_release(lock_fd);
+    free(lock);
     return rc;
 }
 

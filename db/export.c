@@ -121,11 +121,18 @@ db_export_ratio_err(double r, double a, double sa, double b, double sb)
     return r * sqrt((sa / a) * (sa / a) + (sb / b) * (sb / b));
 }
 
+/* A failed write to the output stream: errno from the failing call, else a plain I/O error. */
+static int
+db_export_write_error(char **cause)
+{
+    return err_set(cause, "cannot write the export: %s", strerror(errno ? errno : EIO));
+}
+
 static int
 db_export_finish(FILE *out, char **cause)
 {
     if (fflush(out) != 0 || ferror(out))
-        return err_set(cause, "cannot write the export: %s", strerror(errno ? errno : EIO));
+        return db_export_write_error(cause);
     return 0;
 }
 
@@ -372,7 +379,7 @@ db_export_json(struct db *db, const struct db_sweep_info *s, const struct db_cel
     }
     if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
         != 0 || fputc('\n', out) == EOF) {
-        err_set(cause, "cannot write the export: %s", strerror(errno ? errno : EIO));
+        db_export_write_error(cause);
         goto out;
     }
     ret = 0;
@@ -384,15 +391,18 @@ out:
 
 /* ---- Markdown ---- */
 
+/* One table cell " text |", with `|` escaped and line breaks as spaces (NULL: empty). */
 static void
-db_export_md_text(FILE *out, const char *s)
+db_export_md_cell(FILE *out, const char *s)
 {
+    fputc(' ', out);
     for (; s != NULL && *s != '\0'; s++) {
         if (*s == '|')
             fputs("\\|", out);
         else
             fputc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
     }
+    fputs(" |", out);
 }
 
 static void
@@ -400,11 +410,8 @@ db_export_md_row(FILE *out, const struct db_cell *c, const char **keys, size_t n
                  const struct db_cell *fastest)
 {
     fprintf(out, "| %lld%s |", (long long)c->id, c->kind == DB_RUN_REFERENCE ? " (ref)" : "");
-    for (size_t i = 0; i < nkeys; i++) {
-        fputc(' ', out);
-        db_export_md_text(out, db_cell_param(c, keys[i]));
-        fputs(" |", out);
-    }
+    for (size_t i = 0; i < nkeys; i++)
+        db_export_md_cell(out, db_cell_param(c, keys[i]));
     const struct stats *w = &c->wall, *f = &fastest->wall;
     fprintf(out, " %.1f ± %.1f | %.1f | %.1f |", w->mean, w->stddev, w->min, w->max);
     if (c == fastest) {
@@ -435,11 +442,8 @@ db_export_md(FILE *out, const struct db_cell *cells, size_t n)
             fastest = &cells[i];
     }
     fputs("| Cell |", out);
-    for (size_t i = 0; i < nkeys; i++) {
-        fputc(' ', out);
-        db_export_md_text(out, keys[i]);
-        fputs(" |", out);
-    }
+    for (size_t i = 0; i < nkeys; i++)
+        db_export_md_cell(out, keys[i]);
     fputs(" Mean [ms] | Min [ms] | Max [ms] | Relative | hit rate | PSNR |\n|:---|", out);
     for (size_t i = 0; i < nkeys; i++)
         fputs(":---|", out);

@@ -127,19 +127,23 @@ db_schema_latest(void)
 static int
 db_schema_read_version(struct db *db, int *version, char **cause)
 {
-    sqlite3_stmt *st = NULL;
+    return db_read_int(db, "PRAGMA user_version", "cannot read the schema version", version,
+                       cause);
+}
+
+/* The DDL of step `from` and the version it leaves, inside the caller's transaction. */
+static int
+db_schema_apply(struct db *db, int from, char **cause)
+{
+    char *what = xasprintf("cannot migrate the schema from version %d to %d", from, from + 1);
+    char *tail = xasprintf("PRAGMA application_id = %d; PRAGMA user_version = %d;",
+                           DB_APPLICATION_ID, from + 1);
     int ret = -1;
-    if (db_prepare(db, "PRAGMA user_version", &st, cause) != 0)
-        goto out;
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        db_fail(db, rc, "cannot read the schema version", cause);
-        goto out;
-    }
-    *version = sqlite3_column_int(st, 0);
-    ret = 0;
-out:
-    sqlite3_finalize(st);
+    if (db_exec(db, db_schema_steps[from], what, cause) == 0 &&
+        db_exec(db, tail, what, cause) == 0)
+        ret = 0;
+    free(what);
+    free(tail);
     return ret;
 }
 
@@ -147,30 +151,14 @@ out:
 static int
 db_schema_step(struct db *db, int from, char **cause)
 {
-    int ret = -1, now;
-    char *what = xasprintf("cannot migrate the schema from version %d to %d", from, from + 1);
-    char *tail = xasprintf("PRAGMA application_id = %d; PRAGMA user_version = %d;",
-                           DB_APPLICATION_ID, from + 1);
+    int now;
     if (db_begin(db, cause) != 0)
-        goto out;
-    if (db_schema_read_version(db, &now, cause) != 0)
-        goto fail;
-    if (now > from) {           /* another process migrated meanwhile */
-        db_rollback(db);
-        ret = 0;
-        goto out;
-    }
-    if (db_exec(db, db_schema_steps[from], what, cause) != 0 ||
-        db_exec(db, tail, what, cause) != 0 || db_commit(db, cause) != 0)
-        goto fail;
-    ret = 0;
-    goto out;
-fail:
-    db_rollback(db);
-out:
-    free(what);
-    free(tail);
-    return ret;
+        return -1;
+    /* Re-read inside the transaction: when another process migrated meanwhile, there is
+     * nothing left to apply. */
+    int ok = db_schema_read_version(db, &now, cause) == 0 &&
+             (now > from || db_schema_apply(db, from, cause) == 0);
+    return db_end(db, ok, cause);
 }
 
 int
@@ -184,7 +172,5 @@ db_schema_migrate(struct db *db, int target, char **cause)
         if (db_schema_step(db, v, cause) != 0)
             return -1;
     }
-    if (db_schema_read_version(db, &db->version, cause) != 0)
-        return -1;
-    return 0;
+    return db_schema_read_version(db, &db->version, cause);
 }

@@ -53,6 +53,7 @@ db_run_kind_name(enum db_run_kind k)
     return db_kind_names[k];
 }
 
+/* The index of name in names, or -1 (also for NULL). */
 static int
 db_name_index(const char *const *names, int count, const char *name)
 {
@@ -61,24 +62,6 @@ db_name_index(const char *const *names, int count, const char *name)
             return i;
     }
     return -1;
-}
-
-int
-db_state_parse(const char *name)
-{
-    return db_name_index(db_state_names, DB_STATE_COUNT, name);
-}
-
-int
-db_phase_parse(const char *name)
-{
-    return db_name_index(db_phase_names, DB_PHASE_COUNT, name);
-}
-
-int
-db_run_kind_parse(const char *name)
-{
-    return db_name_index(db_kind_names, 2, name);
 }
 
 /* ---- SQLite helpers (store_impl.h) ---- */
@@ -137,6 +120,26 @@ db_step_done(struct db *db, sqlite3_stmt *st, const char *what, char **cause)
 }
 
 int
+db_read_int(struct db *db, const char *sql, const char *what, int *value, char **cause)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = -1;
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *value = sqlite3_column_int(st, 0);
+        ret = 0;
+    } else if ((rc & 0xff) == SQLITE_NOTADB) {
+        err_set(cause, "'%s' is not a database", db->path);
+    } else {
+        db_fail(db, rc, what, cause);
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int
 db_begin(struct db *db, char **cause)
 {
     if (db->depth > 0 && sqlite3_get_autocommit(db->sql))
@@ -149,7 +152,7 @@ db_begin(struct db *db, char **cause)
     return 0;
 }
 
-int
+static int
 db_commit(struct db *db, char **cause)
 {
     CHECK(db->depth > 0);
@@ -163,7 +166,7 @@ db_commit(struct db *db, char **cause)
     return 0;
 }
 
-void
+static void
 db_rollback(struct db *db)
 {
     if (db->depth == 0)
@@ -176,6 +179,15 @@ db_rollback(struct db *db)
         sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
     if (db->depth > 0)
         db->depth--;
+}
+
+int
+db_end(struct db *db, int ok, char **cause)
+{
+    if (ok && db_commit(db, cause) == 0)
+        return 0;
+    db_rollback(db);
+    return -1;
 }
 
 int
@@ -209,37 +221,143 @@ db_column_strdup(sqlite3_stmt *st, int i)
     return s == NULL ? NULL : xstrdup((const char *)s);
 }
 
-/* ---- opening ---- */
-
-/* Reads one integer pragma or count; NOTADB here means the file is not SQLite at all. */
+/* An enum stored by its name in column i. */
 static int
-db_open_int(struct db *db, const char *sql, int *value, char **cause)
+db_column_enum(sqlite3_stmt *st, int i, const char *const *names, int count)
+{
+    int v = db_name_index(names, count, (const char *)sqlite3_column_text(st, i));
+    CHECK(v >= 0);
+    return v;
+}
+
+enum db_run_kind
+db_column_kind(sqlite3_stmt *st, int i)
+{
+    return (enum db_run_kind)db_column_enum(st, i, db_kind_names, DB_RUN_REFERENCE + 1);
+}
+
+enum db_run_state
+db_column_state(sqlite3_stmt *st, int i)
+{
+    return (enum db_run_state)db_column_enum(st, i, db_state_names, DB_STATE_COUNT);
+}
+
+enum db_phase
+db_column_phase(sqlite3_stmt *st, int i)
+{
+    return (enum db_phase)db_column_enum(st, i, db_phase_names, DB_PHASE_COUNT);
+}
+
+void
+db_column_stats(sqlite3_stmt *st, int first, struct stats *s)
+{
+    memset(s, 0, sizeof *s);
+    s->n = (size_t)sqlite3_column_int64(st, first);
+    double *v[] = { &s->mean, &s->stddev, &s->median, &s->min, &s->max,
+                    &s->p5, &s->p25, &s->p75, &s->p95, &s->mad, &s->cv };
+    for (int k = 0; k < (int)(sizeof v / sizeof v[0]); k++)
+        *v[k] = db_column_double(st, first + 1 + k);
+    s->outliers_tukey = (size_t)sqlite3_column_int64(st, first + 12);
+    s->outliers_z = (size_t)sqlite3_column_int64(st, first + 13);
+    s->first_slow = sqlite3_column_int(st, first + 14);
+}
+
+static void
+db_bind_args(sqlite3_stmt *st, const struct db_arg *args, int nargs)
+{
+    int n = sqlite3_bind_parameter_count(st);
+    for (int i = 0; i < nargs && i < n; i++) {
+        switch (args[i].type) {
+        case DB_ARG_INT:
+            sqlite3_bind_int64(st, i + 1, args[i].i);
+            break;
+        case DB_ARG_ID:
+            db_bind_id(st, i + 1, args[i].i);
+            break;
+        case DB_ARG_TEXT:
+            db_bind_text(st, i + 1, args[i].s);
+            break;
+        }
+    }
+}
+
+int
+db_write(struct db *db, const char *sql, const struct db_arg *args, int nargs, const char *what,
+         int *changes, char **cause)
 {
     sqlite3_stmt *st = NULL;
     int ret = -1;
-    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *value = sqlite3_column_int(st, 0);
-        ret = 0;
-    } else if ((rc & 0xff) == SQLITE_NOTADB) {
-        err_set(cause, "'%s' is not a database", db->path);
-    } else {
-        db_fail(db, rc, "cannot read the store header", cause);
-    }
+    if (db_prepare(db, sql, &st, cause) != 0)
+        goto out;
+    db_bind_args(st, args, nargs);
+    if (db_step_done(db, st, what, cause) != 0)
+        goto out;
+    if (changes != NULL)
+        *changes = sqlite3_changes(db->sql);
+    ret = 0;
+out:
     sqlite3_finalize(st);
     return ret;
 }
+
+/* Steps a statement that returns rows: 0 with a row, 1 when there is none (left), -1 on error. */
+static int
+db_step_row(struct db *db, sqlite3_stmt *st, const char *what, char **cause)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    return rc == SQLITE_DONE ? 1 : db_fail(db, rc, what, cause);
+}
+
+int
+db_query_each(struct db *db, const char *sql, const struct db_arg *args, int nargs,
+              const char *what, void (*row)(sqlite3_stmt *st, void *ctx), void *ctx,
+              char **cause)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = -1, rc;
+    if (db_prepare(db, sql, &st, cause) != 0)
+        goto out;
+    db_bind_args(st, args, nargs);
+    while ((rc = db_step_row(db, st, what, cause)) == 0)
+        row(st, ctx);
+    ret = rc < 0 ? -1 : 0;
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int
+db_query_row(struct db *db, const char *sql, const struct db_arg *args, int nargs,
+             const char *what, sqlite3_stmt **st, char **cause)
+{
+    if (db_prepare(db, sql, st, cause) != 0)
+        return -1;
+    db_bind_args(*st, args, nargs);
+    return db_step_row(db, *st, what, cause);
+}
+
+int
+db_query_one(struct db *db, const char *sql, const struct db_arg *args, int nargs,
+             const char *what, sqlite3_stmt **st, char **cause)
+{
+    int found = db_query_row(db, sql, args, nargs, what, st, cause);
+    /* SQLITE_DONE gives the message the failing step would give */
+    return found == 1 ? db_fail(db, SQLITE_DONE, what, cause) : found;
+}
+
+/* ---- opening ---- */
 
 /* Is this an fbw store this build can use?  *fresh: empty file, to be initialised. */
 static int
 db_open_check(struct db *db, int *fresh, char **cause)
 {
+    const char *what = "cannot read the store header";
     int app, version, tables;
-    if (db_open_int(db, "PRAGMA application_id", &app, cause) != 0 ||
-        db_open_int(db, "PRAGMA user_version", &version, cause) != 0 ||
-        db_open_int(db, "SELECT count(*) FROM sqlite_master", &tables, cause) != 0)
+    if (db_read_int(db, "PRAGMA application_id", what, &app, cause) != 0 ||
+        db_read_int(db, "PRAGMA user_version", what, &version, cause) != 0 ||
+        db_read_int(db, "SELECT count(*) FROM sqlite_master", what, &tables, cause) != 0)
         return -1;
     *fresh = app == 0 && version == 0 && tables == 0;
     if (*fresh)
@@ -344,28 +462,18 @@ int
 db_env_intern(struct db *db, const char *json, int64_t *id, char **cause)
 {
     char hash[SHA256_HEX_SIZE];
-    sqlite3_stmt *ins = NULL, *sel = NULL;
-    int ret = -1, rc;
+    sqlite3_stmt *st = NULL;
     sha256_hex(json, strlen(json), hash);
-    if (db_prepare(db, "INSERT INTO env(fingerprint, json, created_ms) VALUES(?, ?, ?) "
-                   "ON CONFLICT(fingerprint) DO NOTHING", &ins, cause) != 0 ||
-        db_prepare(db, "SELECT id FROM env WHERE fingerprint = ?", &sel, cause) != 0)
-        goto out;
-    sqlite3_bind_text(ins, 1, hash, -1, SQLITE_STATIC);
-    sqlite3_bind_text(ins, 2, json, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(ins, 3, db_now_ms());
-    if (db_step_done(db, ins, "cannot store the environment", cause) != 0)
-        goto out;
-    sqlite3_bind_text(sel, 1, hash, -1, SQLITE_STATIC);
-    if ((rc = sqlite3_step(sel)) != SQLITE_ROW) {
-        db_fail(db, rc, "cannot read the environment back", cause);
-        goto out;
-    }
-    *id = sqlite3_column_int64(sel, 0);
-    ret = 0;
-out:
-    sqlite3_finalize(ins);
-    sqlite3_finalize(sel);
+    const struct db_arg args[] = { DB_TEXT(hash), DB_TEXT(json), DB_INT(db_now_ms()) };
+    if (db_write(db, "INSERT INTO env(fingerprint, json, created_ms) VALUES(?, ?, ?) "
+                 "ON CONFLICT(fingerprint) DO NOTHING", args, DB_NARGS(args),
+                 "cannot store the environment", NULL, cause) != 0)
+        return -1;
+    int ret = db_query_one(db, "SELECT id FROM env WHERE fingerprint = ?", &DB_TEXT(hash), 1,
+                           "cannot read the environment back", &st, cause);
+    if (ret == 0)
+        *id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
     return ret;
 }
 
@@ -374,47 +482,52 @@ static int
 db_sweep_lookup(struct db *db, const char *name, int64_t *id, char **spec, char **cause)
 {
     sqlite3_stmt *st = NULL;
-    int ret = -1;
-    if (db_prepare(db, "SELECT id, spec FROM sweep WHERE name = ?", &st, cause) != 0)
-        goto out;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    int found = db_query_row(db, "SELECT id, spec FROM sweep WHERE name = ?", &DB_TEXT(name), 1,
+                             "cannot look up the sweep", &st, cause);
+    if (found == 0) {
         *id = sqlite3_column_int64(st, 0);
         *spec = db_column_strdup(st, 1);
-        ret = 0;
-    } else if (rc == SQLITE_DONE) {
-        ret = 1;
-    } else {
-        db_fail(db, rc, "cannot look up the sweep", cause);
     }
-out:
     sqlite3_finalize(st);
-    return ret;
+    return found;
 }
 
 static int
 db_sweep_insert(struct db *db, const char *name, const char *spec, int64_t *id, char **cause)
 {
     char hash[SHA256_HEX_SIZE];
-    sqlite3_stmt *st = NULL;
-    int ret = -1;
-    int64_t now = db_now_ms();
     sha256_hex(spec, strlen(spec), hash);
-    if (db_prepare(db, "INSERT INTO sweep(name, spec, spec_hash, created_ms, updated_ms) "
-                   "VALUES(?, ?, ?, ?, ?)", &st, cause) != 0)
-        goto out;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, spec, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, now);
-    sqlite3_bind_int64(st, 5, now);
-    if (db_step_done(db, st, "cannot create the sweep", cause) != 0)
-        goto out;
+    const struct db_arg args[] = { DB_TEXT(name), DB_TEXT(spec), DB_TEXT(hash),
+                                   DB_INT(db_now_ms()) };
+    if (db_write(db, "INSERT INTO sweep(name, spec, spec_hash, created_ms, updated_ms) "
+                 "VALUES(?1, ?2, ?3, ?4, ?4)", args, DB_NARGS(args), "cannot create the sweep",
+                 NULL, cause) != 0)
+        return -1;
     *id = sqlite3_last_insert_rowid(db->sql);
+    return 0;
+}
+
+/* db_sweep_begin inside its transaction: the sweep found with the same spec, or created. */
+static int
+db_sweep_find_or_insert(struct db *db, const char *name, const char *spec, int64_t *sweep_id,
+                        int *resumed, char **cause)
+{
+    char *old = NULL;
+    int ret = -1;
+    int found = db_sweep_lookup(db, name, sweep_id, &old, cause);
+    if (found < 0)
+        goto out;
+    if (found == 0 && strcmp(old, spec) != 0) {
+        err_set(cause, "sweep '%s' already exists in '%s' with another spec; resume it with the "
+                "same spec or choose another --name", name, db->path);
+        goto out;
+    }
+    if (found == 1 && db_sweep_insert(db, name, spec, sweep_id, cause) != 0)
+        goto out;
+    *resumed = found == 0;
     ret = 0;
 out:
-    sqlite3_finalize(st);
+    free(old);
     return ret;
 }
 
@@ -422,76 +535,58 @@ int
 db_sweep_begin(struct db *db, const char *name, const char *spec, int64_t *sweep_id,
                int *resumed, char **cause)
 {
-    char *old = NULL;
-    int ret = -1, found;
     if (db_begin(db, cause) != 0)
         return -1;
-    if ((found = db_sweep_lookup(db, name, sweep_id, &old, cause)) < 0)
-        goto fail;
-    if (found == 0 && strcmp(old, spec) != 0) {
-        err_set(cause, "sweep '%s' already exists in '%s' with another spec; resume it with the "
-                "same spec or choose another --name", name, db->path);
-        goto fail;
-    }
-    if (found == 1 && db_sweep_insert(db, name, spec, sweep_id, cause) != 0)
-        goto fail;
-    if (db_commit(db, cause) != 0)
-        goto fail;
-    *resumed = found == 0;
-    ret = 0;
-    goto out;
-fail:
-    db_rollback(db);
-out:
-    free(old);
-    return ret;
+    int ok = db_sweep_find_or_insert(db, name, spec, sweep_id, resumed, cause) == 0;
+    return db_end(db, ok, cause);
 }
 
 int
 db_sweep_set_status(struct db *db, int64_t sweep_id, const char *status, char **cause)
 {
-    sqlite3_stmt *st = NULL;
-    int ret = -1;
+    const struct db_arg args[] = { DB_TEXT(status), DB_INT(db_now_ms()), DB_INT(sweep_id) };
+    int changes;
     if (db_name_index(db_sweep_statuses, 4, status) < 0)
         return err_set(cause, "unknown sweep status '%s' (expected running, done, stopped or "
                        "failed)", status);
-    if (db_prepare(db, "UPDATE sweep SET status = ?, updated_ms = ? WHERE id = ?", &st,
-                   cause) != 0)
-        goto out;
-    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, db_now_ms());
-    sqlite3_bind_int64(st, 3, sweep_id);
-    if (db_step_done(db, st, "cannot set the sweep status", cause) != 0)
-        goto out;
-    if (sqlite3_changes(db->sql) == 0) {
-        err_set(cause, "no sweep %lld in '%s'", (long long)sweep_id, db->path);
-        goto out;
-    }
-    ret = 0;
-out:
-    sqlite3_finalize(st);
-    return ret;
+    if (db_write(db, "UPDATE sweep SET status = ?, updated_ms = ? WHERE id = ?", args,
+                 DB_NARGS(args), "cannot set the sweep status", &changes, cause) != 0)
+        return -1;
+    if (changes == 0)
+        return err_set(cause, "no sweep %lld in '%s'", (long long)sweep_id, db->path);
+    return 0;
 }
 
 int
 db_sweep_recover(struct db *db, int64_t sweep_id, int *count, char **cause)
 {
-    sqlite3_stmt *st = NULL;
-    int ret = -1;
-    if (db_prepare(db, "UPDATE run SET state = 'waiting', heartbeat_ms = NULL "
-                   "WHERE sweep_id = ? AND state = 'running'", &st, cause) != 0)
-        goto out;
-    sqlite3_bind_int64(st, 1, sweep_id);
-    if (db_step_done(db, st, "cannot recover the sweep's runs", cause) != 0)
-        goto out;
-    *count = sqlite3_changes(db->sql);
-    ret = 0;
-out:
-    sqlite3_finalize(st);
-    return ret;
+    const struct db_arg args[] = { DB_INT(sweep_id) };
+    return db_write(db, "UPDATE run SET state = 'waiting', heartbeat_ms = NULL "
+                    "WHERE sweep_id = ? AND state = 'running'", args, DB_NARGS(args),
+                    "cannot recover the sweep's runs", count, cause);
 }
 
 /* ---- runs ---- */
+
+/* Inserts the run unless its (sweep, kind, config_hash) exists; *inserted says which. */
+static int
+db_run_insert(struct db *db, int64_t sweep_id, const struct db_run_key *key, int *inserted,
+              char **cause)
+{
+    const struct db_arg args[] = {
+        DB_INT(sweep_id), DB_TEXT(db_run_kind_name(key->kind)), DB_INT(key->number),
+        DB_INT(key->ix), DB_INT(key->iy), DB_INT(key->iz), DB_TEXT(key->config_hash),
+        DB_ID(key->ref_id),
+    };
+    int changes;
+    if (db_write(db, "INSERT INTO run(sweep_id, kind, number, ix, iy, iz, config_hash, ref_id)"
+                 " VALUES(?, ?, ?, ?, ?, ?, ?, ?)"
+                 " ON CONFLICT(sweep_id, kind, config_hash) DO NOTHING", args, DB_NARGS(args),
+                 "cannot store the run", &changes, cause) != 0)
+        return -1;
+    *inserted = changes == 1;
+    return 0;
+}
 
 static int
 db_run_insert_params(struct db *db, int64_t run_id, const struct db_param *params,
@@ -504,8 +599,8 @@ db_run_insert_params(struct db *db, int64_t run_id, const struct db_param *param
         goto out;
     for (size_t i = 0; i < nparams; i++) {
         sqlite3_bind_int64(st, 1, run_id);
-        sqlite3_bind_text(st, 2, params[i].key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, params[i].text, -1, SQLITE_STATIC);
+        db_bind_text(st, 2, params[i].key);
+        db_bind_text(st, 3, params[i].text);
         db_bind_double(st, 4, params[i].num);
         if (db_step_done(db, st, "cannot store the run's settings", cause) != 0)
             goto out;
@@ -521,51 +616,30 @@ static int
 db_run_state_get(struct db *db, int64_t run_id, enum db_run_state *state, char **cause)
 {
     sqlite3_stmt *st = NULL;
-    int ret = -1;
-    if (db_prepare(db, "SELECT state FROM run WHERE id = ?", &st, cause) != 0)
-        goto out;
-    sqlite3_bind_int64(st, 1, run_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
+    int found = db_query_row(db, "SELECT state FROM run WHERE id = ?", &DB_INT(run_id), 1,
+                             "cannot read the run's state", &st, cause);
+    if (found == 0)
+        *state = db_column_state(st, 0);
+    else if (found == 1)
         err_set(cause, "no run %lld in '%s'", (long long)run_id, db->path);
-        goto out;
-    }
-    if (rc != SQLITE_ROW) {
-        db_fail(db, rc, "cannot read the run's state", cause);
-        goto out;
-    }
-    int s = db_state_parse((const char *)sqlite3_column_text(st, 0));
-    CHECK(s >= 0);
-    *state = (enum db_run_state)s;
-    ret = 0;
-out:
     sqlite3_finalize(st);
-    return ret;
+    return found == 0 ? 0 : -1;
 }
 
 static int
 db_run_lookup(struct db *db, int64_t sweep_id, const struct db_run_key *key, int64_t *run_id,
               enum db_run_state *state, char **cause)
 {
+    const struct db_arg args[] = { DB_INT(sweep_id), DB_TEXT(db_run_kind_name(key->kind)),
+                                   DB_TEXT(key->config_hash) };
     sqlite3_stmt *st = NULL;
-    int ret = -1;
-    if (db_prepare(db, "SELECT id, state FROM run "
-                   "WHERE sweep_id = ? AND kind = ? AND config_hash = ?", &st, cause) != 0)
-        goto out;
-    sqlite3_bind_int64(st, 1, sweep_id);
-    sqlite3_bind_text(st, 2, db_run_kind_name(key->kind), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, key->config_hash, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        db_fail(db, rc, "cannot read the run back", cause);
-        goto out;
+    int ret = db_query_one(db, "SELECT id, state FROM run"
+                           " WHERE sweep_id = ? AND kind = ? AND config_hash = ?",
+                           args, DB_NARGS(args), "cannot read the run back", &st, cause);
+    if (ret == 0) {
+        *run_id = sqlite3_column_int64(st, 0);
+        *state = db_column_state(st, 1);
     }
-    *run_id = sqlite3_column_int64(st, 0);
-    int s = db_state_parse((const char *)sqlite3_column_text(st, 1));
-    CHECK(s >= 0);
-    *state = (enum db_run_state)s;
-    ret = 0;
-out:
     sqlite3_finalize(st);
     return ret;
 }
@@ -576,313 +650,255 @@ db_run_ensure(struct db *db, int64_t sweep_id, const struct db_run_key *key,
               enum db_run_state *state, char **cause)
 {
     CHECK(key->config_hash != NULL);
-    sqlite3_stmt *st = NULL;
-    int ret = -1;
+    int inserted = 0;
     if (db_begin(db, cause) != 0)
         return -1;
-    if (db_prepare(db, "INSERT INTO run(sweep_id, kind, number, ix, iy, iz, config_hash, ref_id)"
-                   " VALUES(?, ?, ?, ?, ?, ?, ?, ?)"
-                   " ON CONFLICT(sweep_id, kind, config_hash) DO NOTHING", &st, cause) != 0)
-        goto fail;
-    sqlite3_bind_int64(st, 1, sweep_id);
-    sqlite3_bind_text(st, 2, db_run_kind_name(key->kind), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, key->number);
-    sqlite3_bind_int(st, 4, key->ix);
-    sqlite3_bind_int(st, 5, key->iy);
-    sqlite3_bind_int(st, 6, key->iz);
-    sqlite3_bind_text(st, 7, key->config_hash, -1, SQLITE_STATIC);
-    db_bind_id(st, 8, key->ref_id);
-    if (db_step_done(db, st, "cannot store the run", cause) != 0)
-        goto fail;
-    int inserted = sqlite3_changes(db->sql) == 1;
-    if (db_run_lookup(db, sweep_id, key, run_id, state, cause) != 0)
-        goto fail;
-    if (inserted && db_run_insert_params(db, *run_id, params, nparams, cause) != 0)
-        goto fail;
-    if (db_commit(db, cause) != 0)
-        goto fail;
-    ret = 0;
-    goto out;
-fail:
-    db_rollback(db);
-out:
-    sqlite3_finalize(st);
-    return ret;
+    int ok = db_run_insert(db, sweep_id, key, &inserted, cause) == 0 &&
+             db_run_lookup(db, sweep_id, key, run_id, state, cause) == 0 &&
+             (!inserted || db_run_insert_params(db, *run_id, params, nparams, cause) == 0);
+    return db_end(db, ok, cause);
 }
 
 /*
- * Runs one UPDATE on run `id` guarded by a state condition; when no row changed, says why with
- * the run's actual state ("cannot <verb> run 5: it is complete").
+ * 0 when the run's state is one of allowed (a mask of 1 << state); else -1 with why a change to
+ * it is refused, "cannot <verb> run 5: it is complete" (or "no run 5" when there is none).
  */
 static int
-db_run_update(struct db *db, sqlite3_stmt *st, int64_t run_id, const char *verb, char **cause)
+db_run_allows(struct db *db, int64_t run_id, unsigned allowed, const char *verb, char **cause)
 {
     enum db_run_state now;
-    if (db_step_done(db, st, verb, cause) != 0)
-        return -1;
-    if (sqlite3_changes(db->sql) > 0)
-        return 0;
     if (db_run_state_get(db, run_id, &now, cause) != 0)
         return -1;
+    if (allowed & (1u << now))
+        return 0;
     return err_set(cause, "cannot %s run %lld: it is %s", verb, (long long)run_id,
                    db_state_name(now));
+}
+
+/*
+ * Moves a run to another state with sql, an UPDATE guarded by the states it may leave, whose
+ * parameters are ?1 the run id, ?2 the time now and, where sql has them, ?3 an env id and ?4 an
+ * error text.  When no row changed, the run's actual state says why.
+ */
+static int
+db_run_transition(struct db *db, int64_t run_id, const char *verb, const char *sql,
+                  int64_t env_id, const char *error, char **cause)
+{
+    const struct db_arg args[] = { DB_INT(run_id), DB_INT(db_now_ms()), DB_ID(env_id),
+                                   DB_TEXT(error) };
+    int changes;
+    if (db_write(db, sql, args, DB_NARGS(args), verb, &changes, cause) != 0)
+        return -1;
+    /* No row changed: the run was in no state sql may move it from. */
+    return changes > 0 ? 0 : db_run_allows(db, run_id, 0, verb, cause);
 }
 
 int
 db_run_start(struct db *db, int64_t run_id, int64_t env_id, char **cause)
 {
-    sqlite3_stmt *st = NULL;
-    int ret = -1;
-    int64_t now = db_now_ms();
-    if (db_prepare(db, "UPDATE run SET state = 'running', started_ms = ?, heartbeat_ms = ?,"
-                   " finished_ms = NULL, error = NULL, attempts = attempts + 1, env_id = ?"
-                   " WHERE id = ? AND state IN ('waiting', 'failed')", &st, cause) != 0)
-        goto out;
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, now);
-    db_bind_id(st, 3, env_id);
-    sqlite3_bind_int64(st, 4, run_id);
-    ret = db_run_update(db, st, run_id, "start", cause);
-out:
-    sqlite3_finalize(st);
-    return ret;
+    return db_run_transition(db, run_id, "start",
+                             "UPDATE run SET state = 'running', started_ms = ?2,"
+                             " heartbeat_ms = ?2, finished_ms = NULL, error = NULL,"
+                             " attempts = attempts + 1, env_id = ?3"
+                             " WHERE id = ?1 AND state IN ('waiting', 'failed')",
+                             env_id, NULL, cause);
 }
 
 int
 db_run_heartbeat(struct db *db, int64_t run_id, char **cause)
 {
-    sqlite3_stmt *st = NULL;
-    int ret = -1;
-    if (db_prepare(db, "UPDATE run SET heartbeat_ms = ? WHERE id = ? AND state = 'running'",
-                   &st, cause) != 0)
-        goto out;
-    sqlite3_bind_int64(st, 1, db_now_ms());
-    sqlite3_bind_int64(st, 2, run_id);
-    ret = db_run_update(db, st, run_id, "heartbeat", cause);
-out:
-    sqlite3_finalize(st);
-    return ret;
+    return db_run_transition(db, run_id, "heartbeat",
+                             "UPDATE run SET heartbeat_ms = ?2"
+                             " WHERE id = ?1 AND state = 'running'", 0, NULL, cause);
 }
 
 int
 db_run_fail(struct db *db, int64_t run_id, const char *error, char **cause)
 {
-    sqlite3_stmt *st = NULL;
-    int ret = -1;
-    int64_t now = db_now_ms();
-    if (db_prepare(db, "UPDATE run SET state = 'failed', error = ?, finished_ms = ?,"
-                   " heartbeat_ms = ? WHERE id = ? AND state IN ('waiting', 'running')",
-                   &st, cause) != 0)
-        goto out;
-    db_bind_text(st, 1, error);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_int64(st, 3, now);
-    sqlite3_bind_int64(st, 4, run_id);
-    ret = db_run_update(db, st, run_id, "fail", cause);
-out:
-    sqlite3_finalize(st);
-    return ret;
+    return db_run_transition(db, run_id, "fail",
+                             "UPDATE run SET state = 'failed', error = ?4, finished_ms = ?2,"
+                             " heartbeat_ms = ?2"
+                             " WHERE id = ?1 AND state IN ('waiting', 'running')",
+                             0, error, cause);
 }
 
 /* ---- a finished run, in one transaction ---- */
 
-static int
-db_complete_samples(struct db *db, int64_t run_id, const struct db_run_result *r, char **cause)
+/* The statements that write a finished run's rows, prepared once per db_run_complete. */
+enum db_complete_stmt {
+    DB_COMPLETE_SAMPLE, DB_COMPLETE_CALL, DB_COMPLETE_SUMMARY, DB_COMPLETE_RESULT,
+    DB_COMPLETE_BLOB, DB_COMPLETE_ARTIFACT, DB_COMPLETE_COUNT
+};
+
+static const char *const db_complete_sql[DB_COMPLETE_COUNT] = {
+    [DB_COMPLETE_SAMPLE] =
+        "INSERT INTO sample(run_id, phase, rep, key, value) VALUES(?, ?, ?, ?, ?)",
+    [DB_COMPLETE_CALL] =
+        "INSERT INTO call(run_id, phase, rep, idx, step, call, seq, sigma, timestep, rel_l1,"
+        " hit, reason, ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [DB_COMPLETE_SUMMARY] =
+        "INSERT INTO summary(run_id, key, " DB_STATS_COLUMNS ")"
+        " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [DB_COMPLETE_RESULT] = "INSERT INTO result(run_id, key, value, text) VALUES(?, ?, ?, ?)",
+    [DB_COMPLETE_BLOB] = "INSERT OR IGNORE INTO blob(hash, data, size) VALUES(?, ?, ?)",
+    [DB_COMPLETE_ARTIFACT] =
+        "INSERT INTO artifact(run_id, kind, blob_hash, width, height) VALUES(?, ?, ?, ?, ?)",
+};
+
+/* The run id, phase and repetition that start every sample and call row. */
+static void
+db_complete_bind_rep(sqlite3_stmt *st, int64_t run_id, const struct db_rep *rep)
 {
-    sqlite3_stmt *st = NULL;
-    int ret = -1;
-    if (db_prepare(db, "INSERT INTO sample(run_id, phase, rep, key, value) VALUES(?, ?, ?, ?, ?)",
-                   &st, cause) != 0)
-        goto out;
-    for (size_t i = 0; i < r->nreps; i++) {
-        const struct db_rep *rep = &r->reps[i];
-        const char *keys[2] = { "wall_ms", "calls_ms" };
-        double values[2] = { rep->wall_ms, rep->calls_ms };
-        for (int k = 0; k < 2; k++) {
-            sqlite3_bind_int64(st, 1, run_id);
-            sqlite3_bind_text(st, 2, db_phase_name(rep->phase), -1, SQLITE_STATIC);
-            sqlite3_bind_int(st, 3, rep->rep);
-            sqlite3_bind_text(st, 4, keys[k], -1, SQLITE_STATIC);
-            db_bind_double(st, 5, values[k]);
-            if (db_step_done(db, st, "cannot store the timings", cause) != 0)
-                goto out;
-        }
+    sqlite3_bind_int64(st, 1, run_id);
+    db_bind_text(st, 2, db_phase_name(rep->phase));
+    sqlite3_bind_int(st, 3, rep->rep);
+}
+
+/* One repetition: its two timings (sample rows), then every record of its trace (call rows). */
+static int
+db_complete_rep(struct db *db, sqlite3_stmt *sample, sqlite3_stmt *call, int64_t run_id,
+                const struct db_rep *rep, char **cause)
+{
+    const char *const keys[2] = { "wall_ms", "calls_ms" };
+    const double values[2] = { rep->wall_ms, rep->calls_ms };
+    for (int k = 0; k < 2; k++) {
+        db_complete_bind_rep(sample, run_id, rep);
+        db_bind_text(sample, 4, keys[k]);
+        db_bind_double(sample, 5, values[k]);
+        if (db_step_done(db, sample, "cannot store the timings", cause) != 0)
+            return -1;
     }
-    ret = 0;
-out:
-    sqlite3_finalize(st);
-    return ret;
+    for (size_t j = 0; rep->trace != NULL && j < rep->trace->count; j++) {
+        const struct trace_record *c = &rep->trace->records[j];
+        db_complete_bind_rep(call, run_id, rep);
+        sqlite3_bind_int64(call, 4, (int64_t)j);
+        sqlite3_bind_int(call, 5, c->step);
+        sqlite3_bind_int(call, 6, c->call);
+        sqlite3_bind_int(call, 7, c->seq);
+        db_bind_double(call, 8, c->sigma);
+        db_bind_double(call, 9, c->timestep);
+        db_bind_double(call, 10, c->rel_l1);
+        sqlite3_bind_int(call, 11, c->hit != 0);
+        db_bind_text(call, 12, trace_reason_name(c->reason));
+        db_bind_double(call, 13, c->ms);
+        if (db_step_done(db, call, "cannot store the trace", cause) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Binds s to the DB_STATS_COLUMNS starting at parameter first (db_column_stats reverses it). */
+static void
+db_bind_stats(sqlite3_stmt *st, int first, const struct stats *s)
+{
+    const double v[] = { s->mean, s->stddev, s->median, s->min, s->max,
+                         s->p5, s->p25, s->p75, s->p95, s->mad, s->cv };
+    sqlite3_bind_int64(st, first, (int64_t)s->n);
+    for (int k = 0; k < (int)(sizeof v / sizeof v[0]); k++)
+        db_bind_double(st, first + 1 + k, v[k]);
+    sqlite3_bind_int64(st, first + 12, (int64_t)s->outliers_tukey);
+    sqlite3_bind_int64(st, first + 13, (int64_t)s->outliers_z);
+    sqlite3_bind_int(st, first + 14, s->first_slow != 0);
 }
 
 static int
-db_complete_calls(struct db *db, int64_t run_id, const struct db_run_result *r, char **cause)
+db_complete_summaries(struct db *db, sqlite3_stmt *st, int64_t run_id,
+                      const struct db_run_result *r, char **cause)
 {
-    sqlite3_stmt *st = NULL;
-    int ret = -1;
-    if (db_prepare(db, "INSERT INTO call(run_id, phase, rep, idx, step, call, seq, sigma,"
-                   " timestep, rel_l1, hit, reason, ms)"
-                   " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, cause) != 0)
-        goto out;
-    for (size_t i = 0; i < r->nreps; i++) {
-        const struct db_rep *rep = &r->reps[i];
-        for (size_t j = 0; rep->trace != NULL && j < rep->trace->count; j++) {
-            const struct trace_record *c = &rep->trace->records[j];
-            sqlite3_bind_int64(st, 1, run_id);
-            sqlite3_bind_text(st, 2, db_phase_name(rep->phase), -1, SQLITE_STATIC);
-            sqlite3_bind_int(st, 3, rep->rep);
-            sqlite3_bind_int64(st, 4, (int64_t)j);
-            sqlite3_bind_int(st, 5, c->step);
-            sqlite3_bind_int(st, 6, c->call);
-            sqlite3_bind_int(st, 7, c->seq);
-            db_bind_double(st, 8, c->sigma);
-            db_bind_double(st, 9, c->timestep);
-            db_bind_double(st, 10, c->rel_l1);
-            sqlite3_bind_int(st, 11, c->hit != 0);
-            sqlite3_bind_text(st, 12, trace_reason_name(c->reason), -1, SQLITE_STATIC);
-            db_bind_double(st, 13, c->ms);
-            if (db_step_done(db, st, "cannot store the trace", cause) != 0)
-                goto out;
-        }
-    }
-    ret = 0;
-out:
-    sqlite3_finalize(st);
-    return ret;
-}
-
-static int
-db_complete_summaries(struct db *db, int64_t run_id, const struct db_run_result *r,
-                      char **cause)
-{
-    sqlite3_stmt *st = NULL;
-    int ret = -1;
-    if (db_prepare(db, "INSERT INTO summary(run_id, key, n, mean, stddev, median, min, max,"
-                   " p5, p25, p75, p95, mad, cv, outliers_tukey, outliers_z, first_slow)"
-                   " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st,
-                   cause) != 0)
-        goto out;
     for (size_t i = 0; i < r->nsummaries; i++) {
-        const struct stats *s = &r->summaries[i].st;
-        const double v[] = { s->mean, s->stddev, s->median, s->min, s->max,
-                             s->p5, s->p25, s->p75, s->p95, s->mad, s->cv };
         sqlite3_bind_int64(st, 1, run_id);
-        sqlite3_bind_text(st, 2, r->summaries[i].key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, (int64_t)s->n);
-        for (int k = 0; k < (int)(sizeof v / sizeof v[0]); k++)
-            db_bind_double(st, 4 + k, v[k]);
-        sqlite3_bind_int64(st, 15, (int64_t)s->outliers_tukey);
-        sqlite3_bind_int64(st, 16, (int64_t)s->outliers_z);
-        sqlite3_bind_int(st, 17, s->first_slow != 0);
+        db_bind_text(st, 2, r->summaries[i].key);
+        db_bind_stats(st, 3, &r->summaries[i].st);
         if (db_step_done(db, st, "cannot store the summaries", cause) != 0)
-            goto out;
+            return -1;
     }
-    ret = 0;
-out:
-    sqlite3_finalize(st);
-    return ret;
+    return 0;
 }
 
 static int
-db_complete_metrics(struct db *db, int64_t run_id, const struct db_run_result *r, char **cause)
+db_complete_metrics(struct db *db, sqlite3_stmt *st, int64_t run_id,
+                    const struct db_run_result *r, char **cause)
 {
-    sqlite3_stmt *st = NULL;
-    int ret = -1;
-    if (db_prepare(db, "INSERT INTO result(run_id, key, value, text) VALUES(?, ?, ?, ?)", &st,
-                   cause) != 0)
-        goto out;
     for (size_t i = 0; i < r->nmetrics; i++) {
         sqlite3_bind_int64(st, 1, run_id);
-        sqlite3_bind_text(st, 2, r->metrics[i].key, -1, SQLITE_STATIC);
+        db_bind_text(st, 2, r->metrics[i].key);
         db_bind_double(st, 3, r->metrics[i].value);
         db_bind_text(st, 4, r->metrics[i].text);
         if (db_step_done(db, st, "cannot store the results", cause) != 0)
-            goto out;
+            return -1;
     }
-    ret = 0;
-out:
-    sqlite3_finalize(st);
-    return ret;
+    return 0;
 }
 
+/* Each artifact's bytes as a blob keyed by their hash (written once), then the artifact row. */
 static int
-db_complete_artifacts(struct db *db, int64_t run_id, const struct db_run_result *r,
-                      char **cause)
+db_complete_artifacts(struct db *db, sqlite3_stmt *blob, sqlite3_stmt *art, int64_t run_id,
+                      const struct db_run_result *r, char **cause)
 {
-    sqlite3_stmt *blob = NULL, *art = NULL;
-    int ret = -1;
-    if (db_prepare(db, "INSERT OR IGNORE INTO blob(hash, data, size) VALUES(?, ?, ?)", &blob,
-                   cause) != 0 ||
-        db_prepare(db, "INSERT INTO artifact(run_id, kind, blob_hash, width, height)"
-                   " VALUES(?, ?, ?, ?, ?)", &art, cause) != 0)
-        goto out;
     for (size_t i = 0; i < r->nartifacts; i++) {
         const struct db_artifact *a = &r->artifacts[i];
+        /* An empty artifact may have png NULL, which SQLite would bind as NULL (data is NOT
+         * NULL): its bytes are "" instead. */
+        const void *bytes = a->size ? (const void *)a->png : "";
         char hash[SHA256_HEX_SIZE];
-        sha256_hex(a->size ? a->png : (const unsigned char *)"", a->size, hash);
-        sqlite3_bind_text(blob, 1, hash, -1, SQLITE_STATIC);
-        sqlite3_bind_blob64(blob, 2, a->size ? (const void *)a->png : "", a->size,
-                            SQLITE_STATIC);
+        sha256_hex(bytes, a->size, hash);
+        db_bind_text(blob, 1, hash);
+        sqlite3_bind_blob64(blob, 2, bytes, a->size, SQLITE_STATIC);
         sqlite3_bind_int64(blob, 3, (int64_t)a->size);
         if (db_step_done(db, blob, "cannot store an image", cause) != 0)
-            goto out;
+            return -1;
         sqlite3_bind_int64(art, 1, run_id);
-        sqlite3_bind_text(art, 2, a->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(art, 3, hash, -1, SQLITE_STATIC);
+        db_bind_text(art, 2, a->kind);
+        db_bind_text(art, 3, hash);
         sqlite3_bind_int(art, 4, a->width);
         sqlite3_bind_int(art, 5, a->height);
         if (db_step_done(db, art, "cannot store an artifact", cause) != 0)
-            goto out;
+            return -1;
     }
-    ret = 0;
-out:
-    sqlite3_finalize(blob);
-    sqlite3_finalize(art);
-    return ret;
+    return 0;
 }
 
+/* Every row of a finished run; the statements are gone before the caller commits. */
 static int
-db_complete_mark(struct db *db, int64_t run_id, char **cause)
+db_complete_rows(struct db *db, int64_t run_id, const struct db_run_result *r, char **cause)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st[DB_COMPLETE_COUNT] = { NULL };
     int ret = -1;
-    int64_t now = db_now_ms();
-    if (db_prepare(db, "UPDATE run SET state = 'complete', finished_ms = ?, heartbeat_ms = ?,"
-                   " error = NULL WHERE id = ? AND state = 'running'", &st, cause) != 0)
+    for (int i = 0; i < DB_COMPLETE_COUNT; i++) {
+        if (db_prepare(db, db_complete_sql[i], &st[i], cause) != 0)
+            goto out;
+    }
+    for (size_t i = 0; i < r->nreps; i++) {
+        if (db_complete_rep(db, st[DB_COMPLETE_SAMPLE], st[DB_COMPLETE_CALL], run_id,
+                            &r->reps[i], cause) != 0)
+            goto out;
+    }
+    if (db_complete_summaries(db, st[DB_COMPLETE_SUMMARY], run_id, r, cause) != 0 ||
+        db_complete_metrics(db, st[DB_COMPLETE_RESULT], run_id, r, cause) != 0 ||
+        db_complete_artifacts(db, st[DB_COMPLETE_BLOB], st[DB_COMPLETE_ARTIFACT], run_id, r,
+                              cause) != 0)
         goto out;
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_int64(st, 3, run_id);
-    ret = db_run_update(db, st, run_id, "complete", cause);
+    ret = 0;
 out:
-    sqlite3_finalize(st);
+    for (int i = 0; i < DB_COMPLETE_COUNT; i++)
+        sqlite3_finalize(st[i]);
     return ret;
 }
 
 int
 db_run_complete(struct db *db, int64_t run_id, const struct db_run_result *r, char **cause)
 {
-    enum db_run_state state;
     if (db_begin(db, cause) != 0)
         return -1;
-    if (db_run_state_get(db, run_id, &state, cause) != 0)
-        goto fail;
-    if (state != DB_RUNNING) {
-        err_set(cause, "cannot complete run %lld: it is %s", (long long)run_id,
-                db_state_name(state));
-        goto fail;
-    }
-    if (db_complete_samples(db, run_id, r, cause) != 0 ||
-        db_complete_calls(db, run_id, r, cause) != 0 ||
-        db_complete_summaries(db, run_id, r, cause) != 0 ||
-        db_complete_metrics(db, run_id, r, cause) != 0 ||
-        db_complete_artifacts(db, run_id, r, cause) != 0 ||
-        db_complete_mark(db, run_id, cause) != 0 ||
-        db_commit(db, cause) != 0)
-        goto fail;
-    return 0;
-fail:
-    db_rollback(db);
-    return -1;
+    /* The state is checked before writing: the rows of a run that is not running could fail
+     * first, with a less clear message. */
+    int ok = db_run_allows(db, run_id, 1u << DB_RUNNING, "complete", cause) == 0 &&
+             db_complete_rows(db, run_id, r, cause) == 0 &&
+             db_run_transition(db, run_id, "complete",
+                               "UPDATE run SET state = 'complete', finished_ms = ?2,"
+                               " heartbeat_ms = ?2, error = NULL"
+                               " WHERE id = ?1 AND state = 'running'", 0, NULL, cause) == 0;
+    return db_end(db, ok, cause);
 }
 
 /* ---- reading back what the runner needs ---- */
@@ -890,67 +906,35 @@ fail:
 int
 db_summary_get(struct db *db, int64_t run_id, const char *key, struct stats *out, char **cause)
 {
+    const struct db_arg args[] = { DB_INT(run_id), DB_TEXT(key) };
     sqlite3_stmt *st = NULL;
-    int ret = -1;
-    if (db_prepare(db, "SELECT n, mean, stddev, median, min, max, p5, p25, p75, p95, mad, cv,"
-                   " outliers_tukey, outliers_z, first_slow FROM summary"
-                   " WHERE run_id = ? AND key = ?", &st, cause) != 0)
-        goto out;
-    sqlite3_bind_int64(st, 1, run_id);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        ret = 1;
-        goto out;
-    }
-    if (rc != SQLITE_ROW) {
-        db_fail(db, rc, "cannot read a summary", cause);
-        goto out;
-    }
-    memset(out, 0, sizeof *out);
-    out->n = (size_t)sqlite3_column_int64(st, 0);
-    double *v[] = { &out->mean, &out->stddev, &out->median, &out->min, &out->max,
-                    &out->p5, &out->p25, &out->p75, &out->p95, &out->mad, &out->cv };
-    for (int k = 0; k < (int)(sizeof v / sizeof v[0]); k++)
-        *v[k] = db_column_double(st, 1 + k);
-    out->outliers_tukey = (size_t)sqlite3_column_int64(st, 12);
-    out->outliers_z = (size_t)sqlite3_column_int64(st, 13);
-    out->first_slow = sqlite3_column_int(st, 14);
-    ret = 0;
-out:
+    int found = db_query_row(db, "SELECT " DB_STATS_COLUMNS " FROM summary"
+                             " WHERE run_id = ? AND key = ?", args, DB_NARGS(args),
+                             "cannot read a summary", &st, cause);
+    if (found == 0)
+        db_column_stats(st, 0, out);
     sqlite3_finalize(st);
-    return ret;
+    return found;
 }
 
 int
 db_artifact_get(struct db *db, int64_t run_id, const char *kind, unsigned char **data,
                 size_t *size, char **cause)
 {
+    const struct db_arg args[] = { DB_INT(run_id), DB_TEXT(kind) };
     sqlite3_stmt *st = NULL;
-    int ret = -1;
-    if (db_prepare(db, "SELECT b.data FROM artifact a JOIN blob b ON b.hash = a.blob_hash"
-                   " WHERE a.run_id = ? AND a.kind = ?", &st, cause) != 0)
-        goto out;
-    sqlite3_bind_int64(st, 1, run_id);
-    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        ret = 1;
-        goto out;
+    int found = db_query_row(db, "SELECT b.data FROM artifact a JOIN blob b"
+                             " ON b.hash = a.blob_hash WHERE a.run_id = ? AND a.kind = ?",
+                             args, DB_NARGS(args), "cannot read an artifact", &st, cause);
+    if (found == 0) {
+        const void *p = sqlite3_column_blob(st, 0);
+        *size = (size_t)sqlite3_column_bytes(st, 0);
+        *data = xmalloc(*size);
+        if (*size > 0)
+            memcpy(*data, p, *size);
     }
-    if (rc != SQLITE_ROW) {
-        db_fail(db, rc, "cannot read an artifact", cause);
-        goto out;
-    }
-    const void *p = sqlite3_column_blob(st, 0);
-    *size = (size_t)sqlite3_column_bytes(st, 0);
-    *data = xmalloc(*size);
-    if (*size > 0)
-        memcpy(*data, p, *size);
-    ret = 0;
-out:
     sqlite3_finalize(st);
-    return ret;
+    return found;
 }
 
 /* ---- batches ---- */
@@ -966,10 +950,8 @@ int
 db_batch_end(struct db *db, int commit, char **cause)
 {
     CHECK(db->depth == 1);
-    if (commit && db_commit(db, cause) == 0)
-        return 0;
-    db_rollback(db);
-    return commit ? -1 : 0;
+    int ret = db_end(db, commit, cause);
+    return commit ? ret : 0;        /* ending without commit is a choice, not a failure */
 }
 
 /* ---- tags (schema 2) ---- */
@@ -977,22 +959,11 @@ db_batch_end(struct db *db, int commit, char **cause)
 int
 db_tag_set(struct db *db, int64_t run_id, const char *key, const char *value, char **cause)
 {
-    sqlite3_stmt *st = NULL;
-    int ret = -1;
+    const struct db_arg args[] = { DB_INT(run_id), DB_TEXT(key), DB_TEXT(value),
+                                   DB_INT(db_now_ms()) };
     const char *sql = value != NULL
         ? "INSERT INTO tag(run_id, key, value, updated_ms) VALUES(?1, ?2, ?3, ?4)"
           " ON CONFLICT(run_id, key) DO UPDATE SET value = ?3, updated_ms = ?4"
         : "DELETE FROM tag WHERE run_id = ?1 AND key = ?2";
-    if (db_prepare(db, sql, &st, cause) != 0)
-        goto out;
-    sqlite3_bind_int64(st, 1, run_id);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    if (value != NULL) {
-        sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, db_now_ms());
-    }
-    ret = db_step_done(db, st, "cannot set the tag", cause);
-out:
-    sqlite3_finalize(st);
-    return ret;
+    return db_write(db, sql, args, DB_NARGS(args), "cannot set the tag", NULL, cause);
 }

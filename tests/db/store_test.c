@@ -32,9 +32,16 @@ open_ok(const char *path)
     return db;
 }
 
-/* Opens path expecting failure; returns the (allocated) cause. */
-static char *
-open_fails(const char *path, int readonly)
+static void
+expect_contains(const char *text, const char *want)
+{
+    if (strstr(text, want) == NULL)
+        fail_msg("expected \"%s\" in:\n%s", want, text);
+}
+
+/* Opening path (as a reader when readonly) must fail with a cause containing want. */
+static void
+expect_open_fails(const char *path, int readonly, const char *want)
 {
     struct db *db = NULL;
     char *cause = NULL;
@@ -42,14 +49,8 @@ open_fails(const char *path, int readonly)
     assert_int_equal(rc, -1);
     assert_null(db);
     assert_non_null(cause);
-    return cause;
-}
-
-static void
-expect_contains(const char *text, const char *want)
-{
-    if (strstr(text, want) == NULL)
-        fail_msg("expected \"%s\" in:\n%s", want, text);
+    expect_contains(cause, want);
+    free(cause);
 }
 
 /* Overwrites 4 big-endian bytes of the file at offset. */
@@ -114,6 +115,26 @@ start_ok(struct db *db, int64_t run)
         fail_msg("db_run_start: %s", cause);
 }
 
+/* A fresh in-memory store holding sweep "s" with one waiting cell, *run. */
+static struct db *
+open_one_run(int64_t *run)
+{
+    struct db *db = open_ok(":memory:");
+    int64_t sweep = sweep_ok(db, "s", "spec", 0);
+    *run = ensure_ok(db, sweep, DB_RUN_CELL, 0, "h", 0, NULL, 0, DB_WAITING);
+    return db;
+}
+
+/* Starts run and completes it with r. */
+static void
+complete_ok(struct db *db, int64_t run, const struct db_run_result *r)
+{
+    char *cause = NULL;
+    start_ok(db, run);
+    if (db_run_complete(db, run, r, &cause) != 0)
+        fail_msg("db_run_complete: %s", cause);
+}
+
 static enum db_run_state
 state_of(struct db *db, int64_t run, int *attempts)
 {
@@ -151,6 +172,7 @@ state_of(struct db *db, int64_t run, int *attempts)
  * PSNR 34.21, SSIM 0.9812, MAE 0.0031, max 0.082; cells 2 and 3 have the same image bytes.
  */
 struct study {
+    char *path;                 /* a fresh file per test */
     struct db *db;
     int64_t sweep, ref, c2, c3;
 };
@@ -178,10 +200,7 @@ study_complete_ref(struct study *s)
     reps[0].wall_ms = 190;
     struct db_summary sum = { "wall_ms", study_stats(183, 4, 178, 190) };
     struct db_run_result r = { .reps = reps, .nreps = 5, .summaries = &sum, .nsummaries = 1 };
-    char *cause = NULL;
-    start_ok(s->db, s->ref);
-    if (db_run_complete(s->db, s->ref, &r, &cause) != 0)
-        fail_msg("db_run_complete: %s", cause);
+    complete_ok(s->db, s->ref, &r);
 }
 
 static void
@@ -220,17 +239,16 @@ study_complete_cell(struct study *s, int64_t run, int two)
         { "diff", study_diff, sizeof study_diff, 32, 32 },
     };
     struct db_run_result r = { reps, 6, &sum, 1, m, sizeof m / sizeof m[0], a, 2 };
-    char *cause = NULL;
-    start_ok(s->db, run);
-    if (db_run_complete(s->db, run, &r, &cause) != 0)
-        fail_msg("db_run_complete: %s", cause);
+    complete_ok(s->db, run, &r);
     trace_release(&trace);
 }
 
+/* Builds the study in a fresh temporary file named file; study_release closes it. */
 static void
-study_build(struct study *s, const char *path)
+study_init(struct study *s, const char *file)
 {
-    s->db = open_ok(path);
+    s->path = test_tmppath(file);
+    s->db = open_ok(s->path);
     s->sweep = sweep_ok(s->db, "study", "{\"x\": \"threshold=0.1,0.2\"}", 0);
     struct db_param p_ref[] = { { "cache", "off", NAN }, { "model", "dit|a", NAN },
                                 { "sampler", "euler", NAN } };
@@ -249,7 +267,14 @@ study_build(struct study *s, const char *path)
     study_complete_cell(s, s->c3, 0);
 }
 
-/* Runs fn(db, out) into a memory stream and returns the text (caller frees). */
+static void
+study_release(struct study *s)
+{
+    db_close(s->db);
+    free(s->path);
+}
+
+/* db_show (format -1) or db_export of id into a memory stream: the text (caller frees). */
 static char *
 capture(struct db *db, int64_t id, int format)
 {
@@ -263,6 +288,15 @@ capture(struct db *db, int64_t id, int format)
     if (rc != 0)
         fail_msg("export/show: %s", cause != NULL ? cause : "(returned 1)");
     return text;
+}
+
+/* capture() must give exactly want. */
+static void
+expect_capture(struct db *db, int64_t id, int format, const char *want)
+{
+    char *text = capture(db, id, format);
+    assert_string_equal(text, want);
+    free(text);
 }
 
 /* ---- opening ---- */
@@ -298,26 +332,18 @@ test_refuses_bad_files(void **state)
     char text[2048];
     memset(text, 'x', sizeof text);
     test_write_file(junk, text, sizeof text);
-    char *cause = open_fails(junk, 0);
-    assert_true(strstr(cause, "is not a database") != NULL && strstr(cause, "junk.db") != NULL);
-    free(cause);
+    expect_open_fails(junk, 0, "junk.db' is not a database");
 
     char *missing = test_tmppath("missing.db");
-    cause = open_fails(missing, 1);
-    expect_contains(cause, "cannot open database '");
-    free(cause);
+    expect_open_fails(missing, 1, "cannot open database '");
 
     /* Someone else's SQLite file: a real store with another application_id, then with none. */
     char *other = test_tmppath("other.db");
     db_close(open_ok(other));
     patch_u32(other, 68, 0x12345678);
-    cause = open_fails(other, 0);
-    expect_contains(cause, "other.db' is not an fbw store");
-    free(cause);
+    expect_open_fails(other, 0, "other.db' is not an fbw store");
     patch_u32(other, 68, 0);
-    cause = open_fails(other, 1);
-    expect_contains(cause, "is not an fbw store");
-    free(cause);
+    expect_open_fails(other, 1, "is not an fbw store");
     free(junk);
     free(missing);
     free(other);
@@ -330,12 +356,8 @@ test_refuses_newer_schema(void **state)
     char *path = test_tmppath("newer.db");
     db_close(open_ok(path));
     patch_u32(path, 60, 3);
-    char *cause = open_fails(path, 0);
-    expect_contains(cause, "written by a newer fbw (schema 3 > 2); upgrade fbw");
-    free(cause);
-    cause = open_fails(path, 1);
-    expect_contains(cause, "newer fbw");
-    free(cause);
+    expect_open_fails(path, 0, "written by a newer fbw (schema 3 > 2); upgrade fbw");
+    expect_open_fails(path, 1, "newer fbw");
     free(path);
 }
 
@@ -350,16 +372,14 @@ test_migrates_v1_with_data(void **state)
     int64_t sweep = sweep_ok(db, "old", "spec", 0);
     struct db_param p = { "threshold", "0.1", 0.1 };
     int64_t run = ensure_ok(db, sweep, DB_RUN_CELL, 0, "h", 0, &p, 1, DB_WAITING);
-    start_ok(db, run);
     struct db_metric m = { "psnr", 30.5, NULL };
     struct db_run_result r = { .metrics = &m, .nmetrics = 1 };
-    assert_int_equal(db_run_complete(db, run, &r, &cause), 0);
+    complete_ok(db, run, &r);
     EXPECT_FAIL(db_tag_set(db, run, "note", "v1 has no tags", &cause), "no such table: tag");
     db_close(db);
 
-    cause = open_fails(path, 1);        /* readers do not migrate */
-    expect_contains(cause, "has schema 1 but this fbw reads 2");
-    free(cause);
+    /* Readers do not migrate. */
+    expect_open_fails(path, 1, "has schema 1 but this fbw reads 2");
 
     db = open_ok(path);
     assert_int_equal(db_schema_version(db), 2);
@@ -451,9 +471,8 @@ static void
 test_state_machine(void **state)
 {
     (void)state;
-    struct db *db = open_ok(":memory:");
-    int64_t sweep = sweep_ok(db, "s", "spec", 0);
-    int64_t run = ensure_ok(db, sweep, DB_RUN_CELL, 0, "h", 0, NULL, 0, DB_WAITING);
+    int64_t run;
+    struct db *db = open_one_run(&run);
     struct db_run_result empty = { 0 };
     int attempts;
     EXPECT_FAIL(db_run_heartbeat(db, run, &cause), "cannot heartbeat run 1: it is waiting");
@@ -537,9 +556,8 @@ static void
 test_complete_is_one_transaction(void **state)
 {
     (void)state;
-    struct db *db = open_ok(":memory:");
-    int64_t sweep = sweep_ok(db, "s", "spec", 0);
-    int64_t run = ensure_ok(db, sweep, DB_RUN_CELL, 0, "h", 0, NULL, 0, DB_WAITING);
+    int64_t run;
+    struct db *db = open_one_run(&run);
     start_ok(db, run);
     struct trace t;
     trace_init(&t);
@@ -578,9 +596,9 @@ static void
 test_blob_dedup_and_nan(void **state)
 {
     (void)state;
-    char *path = test_tmppath("study.db"), *cause = NULL;
+    char *cause = NULL;
     struct study s;
-    study_build(&s, path);
+    study_init(&s, "study.db");
     /* Cells 2 and 3 each stored an image and a diff with the same bytes: 2 blobs, not 4. */
     struct db_store_counts counts;
     assert_int_equal(db_store_count(s.db, &counts, &cause), 0);
@@ -630,8 +648,7 @@ test_blob_dedup_and_nan(void **state)
     assert_int_equal(d.nartifacts, 2);
     assert_string_equal(d.artifacts[0].kind, "diff");
     db_run_detail_release(&d);
-    db_close(s.db);
-    free(path);
+    study_release(&s);
 }
 
 static void
@@ -682,10 +699,8 @@ static void
 test_export_csv(void **state)
 {
     (void)state;
-    char *path = test_tmppath("csv.db");
     struct study s;
-    study_build(&s, path);
-    char *csv = capture(s.db, s.sweep, DB_FORMAT_CSV);
+    study_init(&s, "csv.db");
     /* Seconds, as hyperfine: cell 2's mean 100 ms is 0.1; "dit|a" needs no quoting in CSV. */
     const char *want =
         "cell,kind,state,mean,stddev,median,min,max,n,speedup,speedup_err,hit_rate,psnr,ssim,"
@@ -695,19 +710,16 @@ test_export_csv(void **state)
         "3,cell,complete,0.12,0.003,0.12,0.116,0.125,5,1.525,0.05,0.3,34.21,0.9812,,dit|b,euler,"
         "0.2\n"
         "1,reference,complete,0.183,0.004,0.183,0.178,0.19,5,,,,,,off,dit|a,euler,\n";
-    assert_string_equal(csv, want);
-    free(csv);
-    db_close(s.db);
-    free(path);
+    expect_capture(s.db, s.sweep, DB_FORMAT_CSV, want);
+    study_release(&s);
 }
 
 static void
 test_export_json(void **state)
 {
     (void)state;
-    char *path = test_tmppath("json.db");
     struct study s;
-    study_build(&s, path);
+    study_init(&s, "json.db");
     char *text = capture(s.db, s.sweep, DB_FORMAT_JSON);
     json_error_t e;
     json_t *root = json_loads(text, 0, &e);
@@ -743,18 +755,15 @@ test_export_json(void **state)
     assert_true(json_is_null(json_object_get(ref, "trace")));
     json_decref(root);
     free(text);
-    db_close(s.db);
-    free(path);
+    study_release(&s);
 }
 
 static void
 test_export_markdown(void **state)
 {
     (void)state;
-    char *path = test_tmppath("md.db");
     struct study s;
-    study_build(&s, path);
-    char *md = capture(s.db, s.sweep, DB_FORMAT_MD);
+    study_init(&s, "md.db");
     /* Relative to the fastest (cell 2, 100 ± 2 ms), hyperfine's propagation:
      *   cell 3: 1.2 * sqrt((3/120)^2 + (2/100)^2) = 0.0384 -> 1.20 ± 0.04
      *   ref:   1.83 * sqrt((4/183)^2 + (2/100)^2) = 0.0542 -> 1.83 ± 0.05
@@ -767,22 +776,19 @@ test_export_markdown(void **state)
         "| 2 | dit\\|a | 0.1 | 100.0 ± 2.0 | 98.0 | 103.0 | 1.00 | 30.0 % | 34.21 |\n"
         "| 3 | dit\\|b | 0.2 | 120.0 ± 3.0 | 116.0 | 125.0 | 1.20 ± 0.04 | 30.0 % | 34.21 |\n"
         "| 1 (ref) | dit\\|a |  | 183.0 ± 4.0 | 178.0 | 190.0 | 1.83 ± 0.05 |  |  |\n";
-    assert_string_equal(md, want);
-    free(md);
+    expect_capture(s.db, s.sweep, DB_FORMAT_MD, want);
     assert_int_equal(db_format_parse("markdown"), DB_FORMAT_MD);
     assert_int_equal(db_format_parse("xml"), -1);
     EXPECT_FAIL(db_export(s.db, 77, DB_FORMAT_CSV, stdout, &cause), "no sweep 77");
-    db_close(s.db);
-    free(path);
+    study_release(&s);
 }
 
 static void
 test_show(void **state)
 {
     (void)state;
-    char *path = test_tmppath("show.db");
     struct study s;
-    study_build(&s, path);
+    study_init(&s, "show.db");
     char *cause = NULL;
     assert_int_equal(db_tag_set(s.db, s.c2, "note", "looks sharp", &cause), 0);
     char *text = capture(s.db, s.c2, -1);
@@ -816,8 +822,7 @@ test_show(void **state)
     assert_null(strstr(text, "faster"));
     free(text);
     assert_int_equal(db_show(s.db, 99, stdout, &cause), 1);
-    db_close(s.db);
-    free(path);
+    study_release(&s);
 }
 
 int
