@@ -6,6 +6,7 @@
 #   make asan                  build ./fbw-asan and the tests with ASan/UBSan, and run the tests
 #   make demo                  build and run the main job (a generation with and without the cache)
 #   make bench                 print the engine's performance figures
+#   make sweep-bench           the sweep runner's wall time and overhead on a 4x3 sweep
 #   make hitrates              FBCache hit rates, samplers x schedulers (tools/hit-table.sh)
 #   make card                  the default model's card figures (tools/model-card.sh)
 #   make LIBTORCH=<prefix>     build against another libtorch (e.g. a PyTorch install's torch/ dir, for CUDA)
@@ -45,7 +46,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 TEST_SUPPORT := $(BUILD)/tests/support.o $(BUILD)/tests/toy.o
 
-.PHONY: all deps demo test asan bench hitrates card clean check-layers
+.PHONY: all deps demo test asan bench sweep-bench hitrates card clean check-layers
 .SECONDARY: $(TEST_SUPPORT)
 all: $(BIN)
 
@@ -86,6 +87,9 @@ demo: $(BIN)
 
 bench: $(BIN)
 	./$(BIN) bench
+
+sweep-bench: $(BIN)
+	@FBW=./$(BIN) tools/sweep-bench.sh
 
 hitrates: $(BIN)
 	@FBW=./$(BIN) tools/hit-table.sh

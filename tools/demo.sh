@@ -30,3 +30,11 @@ sed -E 's/.*"step":([0-9]+).*"sigma":([0-9.e+-]+).*"rel_l1":([0-9.e+-]+|null).*"
 echo
 echo "cached vs uncached: $("$FBW" compare "$out/ref.safetensors" "$out/fbcache.safetensors")"
 echo "images: $out/ref.png $out/fbcache.png; traces: $out/ref.jsonl $out/fbcache.jsonl"
+echo
+echo "== a small sweep: residual_diff_threshold 0.05, 0.1, 0.2 x scheduler simple, karras"
+rm -f "$out/demo.db" "$out/demo.db-wal" "$out/demo.db-shm"
+"$FBW" sweep --model "$model" --x 'threshold=0.05, 0.1, 0.2' --y scheduler=simple,karras \
+    --class $cls --seed 42 --steps 30 --cfg 3 --repeat 2 --warmup 0 --db "$out/demo.db" --name demo
+echo
+"$FBW" runs --db "$out/demo.db" --sweep demo
+echo "store: $out/demo.db (fbw show RUN --db $out/demo.db; fbw export --db $out/demo.db --format md)"

@@ -4,7 +4,7 @@
 # which makes every matrix product about 30x slower.
 set -u
 pkgs=(build-essential libtorch-dev libopenblas0-pthread libsqlite3-dev libncurses-dev
-      gnuplot-nox libpng-dev libjansson-dev libcmocka-dev tmux)
+      gnuplot-nox libpng-dev libjansson-dev libcmocka-dev tmux python3)
 # Only to regenerate the reference outputs under tests/ref/ (the tests read the checked-in
 # files): FBW_REF_DEPS=1 make deps adds Debian's python3-torch, numpy and scipy.
 [ "${FBW_REF_DEPS:-0}" = 1 ] && pkgs+=(python3-torch python3-numpy python3-scipy)

@@ -68,6 +68,26 @@ grep -q '0 done now, 6 already complete' "$dir/out" && pass "a complete sweep is
 expect_rc 1 "same name, other spec" "$FBW" sweep --model "$model" --x 'threshold=0.5' --steps 6 --db "$db" --name grid
 grep_err "another spec" "the error says the spec differs"
 
+# ---- a JSON spec, flags on top of it, and a time budget ------------------------------------------
+cat >"$dir/spec.json" <<EOF
+{"name": "from-json", "x": "cfg=1-2 (+0.5)", "y": "sampler=euler,heun",
+ "fixed": {"steps": 4, "threshold": 0.2, "model": "$model"}, "repeat": 1, "warmup": 0}
+EOF
+expect_rc 0 "JSON spec, dry run" "$FBW" sweep "$dir/spec.json" --seed 7 --db "$dir/j.db" --dry-run
+grep -q "^sweep 'from-json'" "$dir/out" && grep -q 'X  cfg (3): 1, 1.5, 2' "$dir/out" \
+    && grep -q 'Y  sampler (2): euler, heun' "$dir/out" && grep -q ' seed=7 ' "$dir/out" \
+    && grep -q ' steps=4 ' "$dir/out" && grep -q '^cells: 6, plus 6 uncached references' "$dir/out" \
+    && pass "JSON spec read, exact decimal range, flags override fixed values" \
+    || fail "JSON dry run: $(cat "$dir/out")"
+expect_rc 0 "a time budget" "$FBW" sweep --model "$model" --x threshold=0.2 --steps 4 --repeat 1 \
+    --warmup 0 --budget 0.3 --db "$dir/b.db"
+expect_rc 0 "export the budget sweep" "$FBW" export --db "$dir/b.db" --format json
+python3 - "$dir/out" <<'PY' && pass "budget: each run measured until 0.3 s had passed" || fail "budget sweep"
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    assert sum(r["times"]) >= 0.3 and len(r["times"]) >= 2, r["times"]
+PY
+
 # ---- bad specs and stores ------------------------------------------------------------------
 expect_rc 2 "unknown knob" "$FBW" sweep --x 'treshold=0.1' --db "$dir/x.db" --dry-run
 grep_err "did you mean 'threshold'" "unknown knob: closest name suggested"
