@@ -41,6 +41,7 @@ struct runner_ref {
     enum db_run_state state;
     const struct sweep_cell *first;     /* the first cell (in run order) that uses it */
     float *x0;                          /* (1, C, H, W) output, or NULL until known */
+    size_t x0_bytes;
     int64_t shape[4];
     struct stats wall;                  /* measured wall_ms */
     int have_wall;
@@ -382,9 +383,8 @@ runner_cache_metrics(struct runner_out *o, const struct trace *t)
 }
 
 static int
-runner_build_out(struct runner *rn, const struct sweep_cell *c, struct runner_ref *ref,
-                 int reference, const struct runner_gen *g, size_t n, struct runner_out *o,
-                 char **cause)
+runner_build_out(struct runner *rn, struct runner_ref *ref, int reference,
+                 const struct runner_gen *g, size_t n, struct runner_out *o, char **cause)
 {
     memset(o, 0, sizeof *o);
     o->reps = xcalloc(n, sizeof *o->reps);
@@ -427,7 +427,6 @@ runner_build_out(struct runner *rn, const struct sweep_cell *c, struct runner_re
         image_release(&img);
     }
     free(canon);
-    (void)c;
     return rc;
 }
 
@@ -463,6 +462,7 @@ runner_ref_keep(struct runner_ref *ref, const struct runner_gen *g, size_t n,
     size_t values = (size_t)(last->shape[0] * last->shape[1] * last->shape[2] * last->shape[3]);
     free(ref->x0);
     ref->x0 = xmalloc(values * sizeof(float));
+    ref->x0_bytes = values * sizeof(float);
     memcpy(ref->x0, last->x0, values * sizeof(float));
     memcpy(ref->shape, last->shape, sizeof ref->shape);
     ref->wall = *wall;
@@ -487,6 +487,7 @@ runner_ref_load(struct runner *rn, struct runner_ref *ref, char **cause)
         return -1;
     }
     ref->x0 = (float *)data;
+    ref->x0_bytes = size;
     ref->have_wall = 1;
     ref->shape[0] = 0;      /* filled from the first generation that compares with it */
     return 0;
@@ -514,9 +515,15 @@ runner_one(struct runner *rn, const struct sweep_cell *c, int reference, int64_t
     if (runner_generate_all(rn, &ep, &g, &n, cause) < 0)
         goto out;
     double t_over = clock_now();
+    const int64_t *sh = g[0].r.shape;
+    if (!reference && ref->x0_bytes != (size_t)(sh[0] * sh[1] * sh[2] * sh[3]) * sizeof(float)) {
+        err_set(cause, "the reference's stored output has %zu bytes, not the %lld this cell "
+                "makes", ref->x0_bytes, (long long)(sh[0] * sh[1] * sh[2] * sh[3] * 4));
+        goto out;
+    }
     if (!reference && ref->shape[0] == 0)
-        memcpy(ref->shape, g[0].r.shape, sizeof ref->shape);
-    if (runner_build_out(rn, c, ref, reference, g, n, &o, cause) < 0)
+        memcpy(ref->shape, sh, sizeof ref->shape);
+    if (runner_build_out(rn, ref, reference, g, n, &o, cause) < 0)
         goto out;
     double overhead_ms = 1e3 * (clock_now() - t_over);
     runner_metric(&o, "overhead_ms", overhead_ms, NULL);
