@@ -76,7 +76,7 @@ void cli_set_threads(struct app *app, int threads);
     "                      [--prediction eps|flow] [--shift F] [--multiplier F]\n"
 #define USAGE_TRAIN \
     "usage: fbw train --out FILE [--resume] [--steps N] [--batch N] [--lr F] [--warmup N]\n" \
-    "                 [--ema F] [--weight-decay F] [--seed S] [--save-every N] [--log F.csv]\n" \
+    "                 [--decay-steps N] [--ema F] [--weight-decay F] [--seed S] [--save-every N] [--log F.csv]\n" \
     "                 [--hidden-size N] [--depth N] [--num-heads N] [--patch-size N]\n" \
     "                 [--shift F] [--threads N] [--device cpu|cuda] [--quiet]\n"
 #define USAGE_DATASET \
@@ -102,11 +102,17 @@ void cli_set_threads(struct app *app, int threads);
 #define USAGE_SHOW "usage: fbw show RUN [--db FILE]\n"
 #define USAGE_EXPORT \
     "usage: fbw export [--db FILE] [--sweep NAME|ID] [--format csv|json|md] [--out FILE]\n"
+#define USAGE_PLOT \
+    "usage: fbw plot grid|lines|heatmap|pareto|trace [--db FILE] [--sweep NAME|ID]\n" \
+    "                [--metric M] [--runs ID,...] [--diff] [--vs step|sigma]\n" \
+    "                [--out FILE.png|FILE.svg|FILE.txt] [--term png|svg|dumb] [--size WxH]\n" \
+    "                [--mono]\n"
 
 int cmd_sweep(int argc, char **argv, struct app *app);
 int cmd_runs(int argc, char **argv, struct app *app);
 int cmd_show(int argc, char **argv, struct app *app);
 int cmd_export(int argc, char **argv, struct app *app);
+int cmd_plot(int argc, char **argv, struct app *app);
 int cmd_generate(int argc, char **argv, struct app *app);
 int cmd_sigmas(int argc, char **argv, struct app *app);
 int cmd_info(int argc, char **argv, struct app *app);

@@ -24,7 +24,9 @@
     "and stops.  Defaults: --steps 4000 --batch 64 --lr 3e-4 --warmup 200 --ema 0.999\n" \
     "--save-every 500 --seed 0; a fresh model is hidden 192, depth 6, 6 heads, patch 4,\n" \
     "mlp_ratio 4, shift 1 (change with --hidden-size, --depth, --num-heads,\n" \
-    "--patch-size, --shift).  --resume continues the run in OUT up to --steps.\n"
+    "--patch-size, --shift).  --resume continues the run in OUT up to --steps.\n" \
+    "--decay-steps N lowers the learning rate linearly to lr/10 over the last N steps\n" \
+    "before --steps (an annealing sitting; 0 = constant after the warm-up).\n"
 
 struct train_opts {
     struct train_params p;
@@ -59,6 +61,7 @@ train_parse_opt(struct train_opts *o, int c, const char *v)
     case 'b': return cli_int("--batch", v, 1, 65536, &p->batch);
     case 'l': return cli_double("--lr", v, 1e-9, 1, &p->lr);
     case 'w': return cli_int("--warmup", v, 0, 100000000, &p->warmup);
+    case 'y': return cli_int("--decay-steps", v, 0, 100000000, &p->decay_steps);
     case 'e': return cli_double("--ema", v, 0, 0.999999, &p->ema_decay);
     case 'W': return cli_double("--weight-decay", v, 0, 1, &p->weight_decay);
     case 's': return cli_u64("--seed", v, &p->seed);
@@ -83,6 +86,7 @@ train_parse(int argc, char **argv, struct train_opts *o)
         {"out", required_argument, NULL, 'o'}, {"resume", no_argument, NULL, 'R'},
         {"steps", required_argument, NULL, 'n'}, {"batch", required_argument, NULL, 'b'},
         {"lr", required_argument, NULL, 'l'}, {"warmup", required_argument, NULL, 'w'},
+        {"decay-steps", required_argument, NULL, 'y'},
         {"ema", required_argument, NULL, 'e'}, {"weight-decay", required_argument, NULL, 'W'},
         {"seed", required_argument, NULL, 's'}, {"save-every", required_argument, NULL, 'S'},
         {"log", required_argument, NULL, 'L'}, {"hidden-size", required_argument, NULL, 'H'},

@@ -23,6 +23,8 @@ static const struct cli_command main_commands[] = {
     {"show", "one run in full: timing statistics, speed-up, cache decisions, image diff",
      USAGE_SHOW, cmd_show},
     {"export", "a sweep as CSV, JSON or Markdown", USAGE_EXPORT, cmd_export},
+    {"plot", "a sweep drawn by gnuplot: image grid, lines, heatmap, pareto, trace",
+     USAGE_PLOT, cmd_plot},
     {"bench", "measure model-call cost, overhead and cache-hit cost", USAGE_BENCH, cmd_bench},
     {"train", "train the rectified-flow DiT on the procedural data set", USAGE_TRAIN,
      cmd_train},

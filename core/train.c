@@ -220,13 +220,23 @@ train_step(struct train_run *r, struct tensor_scope *s, char **cause)
     return tensor_item(s, loss);
 }
 
+double
+train_lr(const struct train_params *p, int k)
+{
+    double lr = p->lr * fmin(1.0, (double)k / fmax(1, p->warmup));
+    const int from = p->steps - p->decay_steps;
+    if (p->decay_steps > 0 && k > from)
+        lr *= 1.0 - 0.9 * fmin(1.0, (double)(k - from) / p->decay_steps);
+    return lr;
+}
+
 /* AdamW with linear warm-up, then the EMA with its warm-up. */
 static int
 train_update(struct train_run *r, struct tensor_scope *s)
 {
     const struct train_params *p = r->p;
     const int k = r->step + 1;      /* 1-based optimiser step */
-    const double lr = p->lr * fmin(1.0, (double)k / fmax(1, p->warmup));
+    const double lr = train_lr(p, k);
     const double decay = fmin(p->ema_decay, (1.0 + r->step) / (10.0 + r->step));
     for (int i = 0; i < r->nw; i++) {
         int trained;
@@ -330,7 +340,7 @@ train_loop(struct train_run *r, struct train_result *res, char **cause)
             res->final_loss = window / in_window;
             if (r->log != NULL)
                 fprintf(r->log, "%d,%.6f,%.3g,%.1f\n", r->step, res->final_loss,
-                        p->lr * fmin(1.0, (double)r->step / fmax(1, p->warmup)),
+                        train_lr(p, r->step),
                         clock_now() - t0), fflush(r->log);
             window = 0;
             in_window = 0;

@@ -27,6 +27,8 @@ struct train_params {
     int batch;
     double lr, weight_decay, ema_decay, label_dropout;
     int warmup;                 /* linear learning-rate warm-up steps */
+    int decay_steps;            /* > 0: lr falls linearly to lr / 10 over the last decay_steps
+                                 * steps before `steps` (an annealing sitting) */
     uint64_t seed;              /* init, data, noise and label dropout */
     int save_every;             /* steps between checkpoints (and at the end) */
     const char *log_csv;        /* step,loss,lr,seconds per logged step; NULL = none */
@@ -48,6 +50,9 @@ struct train_result {
 };
 
 int train_run(const struct train_params *p, struct train_result *r, char **cause);
+
+/* The learning rate of 1-based optimiser step k: warm-up, constant, then the optional decay. */
+double train_lr(const struct train_params *p, int k);
 
 /*
  * Held-out flow-matching loss of a model at fixed t (n levels), on `count` samples drawn with

@@ -170,6 +170,27 @@ test_resume_is_exact(void **state)
 }
 
 static void
+test_learning_rate_schedule(void **state)
+{
+    (void)state;
+    struct train_params p = TRAIN_PARAMS_DEFAULT;
+    p.lr = 1e-3;
+    p.warmup = 10;
+    p.steps = 100;
+    /* Warm-up: k / warmup of lr; then constant. */
+    assert_close(train_lr(&p, 1), 1e-4, 1e-12, 0);
+    assert_close(train_lr(&p, 5), 5e-4, 1e-12, 0);
+    assert_close(train_lr(&p, 10), 1e-3, 1e-12, 0);
+    assert_close(train_lr(&p, 100), 1e-3, 1e-12, 0);
+    /* Decay over the last 40 steps (61..100) to lr / 10: at k = 60 still lr, at 80 halfway
+     * (1 - 0.9 * 20/40 = 0.55), at 100 one tenth. */
+    p.decay_steps = 40;
+    assert_close(train_lr(&p, 60), 1e-3, 1e-12, 0);
+    assert_close(train_lr(&p, 80), 0.55e-3, 1e-12, 0);
+    assert_close(train_lr(&p, 100), 1e-4, 1e-12, 0);
+}
+
+static void
 test_errors(void **state)
 {
     (void)state;
@@ -196,6 +217,7 @@ main(void)
         cmocka_unit_test(test_adamw_and_ema_formulas),
         cmocka_unit_test(test_learns),
         cmocka_unit_test(test_resume_is_exact),
+        cmocka_unit_test(test_learning_rate_schedule),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
