@@ -7,6 +7,7 @@
 #   make demo                  build and run the main job (a generation with and without the cache)
 #   make bench                 print the engine's performance figures
 #   make sweep-bench           the sweep runner's wall time and overhead on a 4x3 sweep
+#   make plot-examples         the example plots in docs/plots/ (a sweep of the default model)
 #   make hitrates              FBCache hit rates, samplers x schedulers (tools/hit-table.sh)
 #   make card                  the default model's card figures (tools/model-card.sh)
 #   make LIBTORCH=<prefix>     build against another libtorch (e.g. a PyTorch install's torch/ dir, for CUDA)
@@ -46,7 +47,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 TEST_SUPPORT := $(BUILD)/tests/support.o $(BUILD)/tests/toy.o
 
-.PHONY: all deps demo test asan bench sweep-bench hitrates card clean check-layers
+.PHONY: all deps demo test asan bench sweep-bench plot-examples hitrates card clean check-layers
 .SECONDARY: $(TEST_SUPPORT)
 all: $(BIN)
 
@@ -90,6 +91,9 @@ bench: $(BIN)
 
 sweep-bench: $(BIN)
 	@FBW=./$(BIN) tools/sweep-bench.sh
+
+plot-examples: $(BIN)
+	@FBW=./$(BIN) tools/plot-examples.sh
 
 hitrates: $(BIN)
 	@FBW=./$(BIN) tools/hit-table.sh

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/stats.h"
 #include "cli/cli.h"
 
 #define BENCH_HELP USAGE_BENCH \
@@ -28,36 +29,13 @@
 #include "core/engine.h"
 #include "util/err.h"
 
-struct bench_stats {
-    double median, min, max, mean, sd;
-    size_t n;
-};
-
-static int
-bench_cmp(const void *a, const void *b)
+/* The summary of n samples (bench/stats: median, sample sd, min, max), 0s when empty. */
+static struct stats
+bench_stats(const double *v, size_t n)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static struct bench_stats
-bench_stats(double *v, size_t n)
-{
-    struct bench_stats s = {0};
-    if (n == 0)
-        return s;
-    qsort(v, n, sizeof *v, bench_cmp);
-    double sum = 0, sq = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += v[i];
-    s.mean = sum / (double)n;
-    for (size_t i = 0; i < n; i++)
-        sq += (v[i] - s.mean) * (v[i] - s.mean);
-    s.sd = n > 1 ? sqrt(sq / (double)(n - 1)) : 0;
-    s.median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-    s.min = v[0];
-    s.max = v[n - 1];
-    s.n = n;
+    struct stats s = {0};
+    if (n > 0)
+        stats_compute(v, n, &s);
     return s;
 }
 
@@ -127,10 +105,10 @@ bench_generate(struct model *m, const struct engine_params *p, struct bench_run 
 }
 
 static void
-bench_print(const char *what, struct bench_stats s, const char *unit, double scale)
+bench_print(const char *what, struct stats s, const char *unit, double scale)
 {
     printf("  %-34s %9.3f %s  (sd %.3f, min %.3f, max %.3f, n %zu)\n", what, s.median * scale,
-           unit, s.sd * scale, s.min * scale, s.max * scale, s.n);
+           unit, s.stddev * scale, s.min * scale, s.max * scale, s.n);
 }
 
 /* "1,2" -> arms with those thread counts (0 = libtorch's default). */
@@ -235,9 +213,9 @@ bench_report_arm(const struct model_config *cfg, struct bench_arm *arm, double *
     struct bench_flops f = bench_flops(cfg, 2);
     double total = f.embed + cfg->depth * f.block + f.final;
     double pred = (f.embed + f.block + f.final) / total;
-    struct bench_stats sf = bench_stats(arm->full.call_ms, arm->full.ncall);
-    struct bench_stats sh = bench_stats(arm->hit.hit_ms, arm->hit.nhit);
-    struct bench_stats so = bench_stats(arm->full.outside, arm->full.nout);
+    struct stats sf = bench_stats(arm->full.call_ms, arm->full.ncall);
+    struct stats sh = bench_stats(arm->hit.hit_ms, arm->hit.nhit);
+    struct stats so = bench_stats(arm->full.outside, arm->full.nout);
     printf("ATen threads %d:\n", arm->threads);
     bench_print("full model call", sf, "ms", 1);
     bench_print("cache-hit model call", sh, "ms", 1);
