@@ -33,7 +33,7 @@ OPT      ?= -O2 -g
 SAN      ?=
 CFLAGS   := -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -I. $(SAN) -MMD -MP
 CXXFLAGS := -std=c++17 $(OPT) $(WARN) -Wno-unused-parameter -I. $(TORCH_INC) $(SAN) -MMD -MP
-LDLIBS   := $(TORCH_LIBS) -lsqlite3 -ljansson -lpng -lz -lm -lpthread -lstdc++
+LDLIBS   := $(TORCH_LIBS) -lsqlite3 -lncursesw -ljansson -lpng -lz -lm -lpthread -lstdc++
 TEST_LDLIBS := -lcmocka
 
 # Every .c in a library layer is part of libfbw; cli/ holds the binary's entry points.
