@@ -291,7 +291,10 @@ runner_generate_all(struct runner *rn, const struct engine_params *ep, struct ru
                         : phase == DB_PHASE_WARMUP ? s->warmup : s->repeat;
         g[count].phase = phase;
         g[count].rep = rep;
-        if ((rc = engine_generate(rn->model, ep, &g[count].r, cause)) < 0)
+        rn->prog.trace = &g[count].r.trace;     /* filled by the engine as it runs */
+        rc = engine_generate(rn->model, ep, &g[count].r, cause);
+        rn->prog.trace = NULL;
+        if (rc < 0)
             break;
         rn->report->generate_s += g[count].r.wall_seconds;
         rn->steps_done += ep->steps;
@@ -508,6 +511,8 @@ runner_one(struct runner *rn, const struct sweep_cell *c, int reference, int64_t
     rn->prog.cell = c;
     rn->prog.reference = reference;
     rn->prog.run_number = reference ? -1 : (long)c->number;
+    rn->prog.run_id = run_id;
+    rn->prog.threshold = reference ? 0 : sweep_cell_num(c, SWEEP_KNOB_THRESHOLD);
     runner_engine_params(rn, c, reference, &ep);
     if (db_run_start(rn->db, run_id, rn->env_id, cause) < 0 ||
         runner_load_model(rn, runner_model_of(rn, c), cause) < 0)
@@ -593,6 +598,7 @@ runner_cells(struct runner *rn, char **cause)
             rn->prog.cell = c;
             rn->prog.reference = 0;
             rn->prog.run_number = (long)c->number;
+            rn->prog.run_id = rn->cell_ids[i];
             rn->prog.done++;
             if (runner_fail(rn, rn->cell_ids[i], &rn->cell_states[i],
                             "its reference run failed", cause) < 0)

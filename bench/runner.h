@@ -28,6 +28,7 @@
 #include <stddef.h>
 
 #include "bench/spec.h"
+#include "core/trace.h"
 #include "core/shim/tensor.h"
 #include "db/store.h"
 
@@ -42,6 +43,9 @@ struct runner_progress {
     int step, steps;                /* sampler step within the generation */
     double elapsed_s, eta_s;        /* eta_s < 0 while unknown */
     long run_number;                /* the cell's number, -1 for references */
+    long long run_id;               /* the run in the store */
+    double threshold;               /* the cell's residual_diff_threshold (0 for references) */
+    const struct trace *trace;      /* the current generation's calls so far (NULL between) */
     const char *event;              /* non-NULL once per finished run: "complete", "failed",
                                      * "skipped" (already complete in the store) */
     const char *detail;             /* with event: a one-line summary or the error */

@@ -5,12 +5,15 @@
  * Every knob of the spec is also a flag (`--threshold 0.1`, `--sampler euler`, ...), built
  * from bench/spec's knob table, so the flags and the table cannot drift apart.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "bench/runner.h"
 #include "bench/spec.h"
@@ -44,18 +47,23 @@
     "  --dry-run         print the axes, cells, generations and estimated time; run nothing\n" \
     "  --threads N       ATen intra-op threads (recorded with the results)\n" \
     "  --device cpu|cuda where the model runs\n" \
-    "  --quiet           no progress line\n"
+    "  --quiet           no progress line\n" \
+    "  --progress-fd N   also write progress as JSON Lines to file descriptor N (for\n" \
+    "                    the TUI): step events with the current generation's rel-L1\n" \
+    "                    and hits so far, one event per finished run, and an end event\n"
 
 enum {
     SWEEP_OPT_X = 256, SWEEP_OPT_Y, SWEEP_OPT_Z, SWEEP_OPT_REPEAT, SWEEP_OPT_WARMUP,
     SWEEP_OPT_BUDGET, SWEEP_OPT_DB, SWEEP_OPT_NAME, SWEEP_OPT_DRY, SWEEP_OPT_THREADS,
-    SWEEP_OPT_DEVICE, SWEEP_OPT_QUIET, SWEEP_OPT_HELP, SWEEP_OPT_KNOB = 512,
+    SWEEP_OPT_DEVICE, SWEEP_OPT_QUIET, SWEEP_OPT_HELP, SWEEP_OPT_PROGRESS_FD,
+    SWEEP_OPT_KNOB = 512,
 };
 
 struct sweep_opts {
     struct sweep_spec spec;
     const char *db, *name, *file;
     int dry, threads, quiet;
+    int progress_fd;                /* > 0: JSON Lines progress for the TUI */
     int repeat, warmup;             /* -1: from the file or the default */
     double budget_s;                /* -1: likewise */
     enum tensor_device device;
@@ -80,6 +88,7 @@ sweep_longopts(void)
         {"threads", required_argument, NULL, SWEEP_OPT_THREADS},
         {"device", required_argument, NULL, SWEEP_OPT_DEVICE},
         {"quiet", no_argument, NULL, SWEEP_OPT_QUIET}, {"help", no_argument, NULL, SWEEP_OPT_HELP},
+        {"progress-fd", required_argument, NULL, SWEEP_OPT_PROGRESS_FD},
     };
     size_t nfixed = sizeof fixed / sizeof fixed[0], n = nfixed;
     struct option *o = xcalloc(nfixed + 2 * SWEEP_KNOB_COUNT + 1, sizeof *o);
@@ -112,6 +121,9 @@ sweep_parse(int argc, char **argv, struct sweep_opts *o)
         case SWEEP_OPT_THREADS: rc = cli_int("--threads", v, 0, 1024, &o->threads); break;
         case SWEEP_OPT_DEVICE: rc = cli_device("--device", v, &o->device); break;
         case SWEEP_OPT_QUIET: o->quiet = 1; break;
+        case SWEEP_OPT_PROGRESS_FD:
+            rc = cli_int("--progress-fd", v, 3, 1023, &o->progress_fd);
+            break;
         case SWEEP_OPT_HELP: rc = 1; break;
         case '?':
             rc = cli_usage_error("sweep", USAGE_SWEEP, "unknown or incomplete option '%s'",
@@ -284,7 +296,48 @@ sweep_describe(const struct sweep_spec *s, const struct sweep_cell *c, int refer
 struct sweep_ctx {
     struct sweep_view view;
     const struct sweep_spec *spec;
+    FILE *progress;                 /* --progress-fd, or NULL */
 };
+
+static const char *const sweep_phase_names[] = {"compile", "warmup", "measure"};
+
+/* One JSON Lines progress event (see --help): before every step, and once per finished run. */
+static void
+sweep_progress_json(struct sweep_ctx *sc, const struct runner_progress *p, const char *what)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "event", json_string(p->event ? p->event : "step"));
+    json_object_set_new(o, "done", json_integer((json_int_t)p->done));
+    json_object_set_new(o, "total", json_integer((json_int_t)p->total));
+    json_object_set_new(o, "run", json_integer(p->run_id));
+    json_object_set_new(o, "cell", json_integer(p->run_number));
+    json_object_set_new(o, "reference", json_boolean(p->reference));
+    json_object_set_new(o, "desc", json_string(what));
+    if (p->event != NULL) {
+        json_object_set_new(o, "detail", json_string(p->detail ? p->detail : ""));
+    } else {
+        json_t *rel = json_array(), *hit = json_array();
+        for (size_t i = 0; p->trace != NULL && i < p->trace->count; i++) {
+            const struct trace_record *r = &p->trace->records[i];
+            json_array_append_new(rel, isfinite(r->rel_l1) ? json_real(r->rel_l1) : json_null());
+            json_array_append_new(hit, json_boolean(r->hit));
+        }
+        json_object_set_new(o, "phase", json_string(sweep_phase_names[p->phase]));
+        json_object_set_new(o, "rep", json_integer(p->rep));
+        json_object_set_new(o, "reps", json_integer(p->reps));
+        json_object_set_new(o, "step", json_integer(p->step));
+        json_object_set_new(o, "steps", json_integer(p->steps));
+        json_object_set_new(o, "elapsed", json_real(p->elapsed_s));
+        json_object_set_new(o, "eta", json_real(p->eta_s));
+        json_object_set_new(o, "threshold", json_real(p->threshold));
+        json_object_set_new(o, "rel_l1", rel);
+        json_object_set_new(o, "hit", hit);
+    }
+    json_dumpf(o, sc->progress, JSON_COMPACT);
+    fputc('\n', sc->progress);
+    fflush(sc->progress);
+    json_decref(o);
+}
 
 static void
 sweep_on_progress(void *ctx, const struct runner_progress *p)
@@ -293,6 +346,8 @@ sweep_on_progress(void *ctx, const struct runner_progress *p)
     static const char *phases[] = {"first", "warm-up", "measure"};
     char what[256], eta[32] = "?";
     sweep_describe(sc->spec, p->cell, p->reference, what, sizeof what);
+    if (sc->progress != NULL)
+        sweep_progress_json(sc, p, what);
     if (p->eta_s >= 0)
         snprintf(eta, sizeof eta, "%d:%02d", (int)(p->eta_s / 60), (int)fmod(p->eta_s, 60));
     if (sc->view.quiet)
@@ -322,44 +377,64 @@ sweep_should_stop(void *ctx)
     return cli_interrupted();
 }
 
+/* The summary lines after a run (stdout) and the progress stream's end event. */
+static int
+sweep_report(const struct sweep_opts *o, struct sweep_ctx *sc, const struct runner_report *r,
+             int rc)
+{
+    printf("sweep '%s' (id %lld) in %s: %zu runs, %zu done now, %zu already complete, "
+           "%zu failed%s\n", r->name, r->sweep_id, o->db, r->runs, r->completed, r->skipped,
+           r->failed, r->stopped ? "; stopped by Ctrl-C (run again to resume)" : "");
+    if (r->recovered)
+        printf("%d run%s left running by an earlier crash retried\n", r->recovered,
+               r->recovered == 1 ? "" : "s");
+    printf("wall %.1f s; runner overhead (metrics, PNGs, store) %.2f%% of generation time\n",
+           r->wall_s, r->generate_s > 0 ? 100 * r->overhead_s / r->generate_s : 0);
+    const char *status = r->stopped ? "stopped" : rc ? "failed" : "done";
+    if (sc->progress != NULL) {
+        json_t *e = json_pack("{s:s, s:s, s:s, s:I}", "event", "end", "status", status, "sweep",
+                              r->name, "sweep_id", (json_int_t)r->sweep_id);
+        json_dumpf(e, sc->progress, JSON_COMPACT);
+        fputc('\n', sc->progress);
+        fflush(sc->progress);
+        json_decref(e);
+    }
+    return r->stopped ? EXIT_INTERRUPTED : rc ? EXIT_RUNTIME : EXIT_OK;
+}
+
 static int
 sweep_run(struct sweep_opts *o, struct runner_params *rp)
 {
     struct db *db = NULL;
     char *cause = NULL, *lock = xasprintf("%s.lock", o->db);
-    int lock_fd = -1;
+    int lock_fd = -1, rc;
+    struct sweep_ctx sc = {{isatty(STDERR_FILENO), o->quiet, 0}, &o->spec, NULL};
+    struct runner_report r = {0};
+    if (o->progress_fd > 0 && (sc.progress = fdopen(o->progress_fd, "w")) == NULL) {
+        rc = cli_fail("--progress-fd %d: %s", o->progress_fd, strerror(errno));
+        goto out;
+    }
     /* One runner per store: it may then safely retry runs an earlier crash left `running`. */
     if (lockfile_acquire(lock, &lock_fd, &cause) < 0 || db_open(o->db, &db, &cause) < 0) {
-        int rc = cli_fail("%s%s", lock_fd < 0 ? "another fbw sweep is writing this store: " : "",
-                          cause);
-        free(cause);
-        free(lock);
-        lockfile_release(lock_fd);
-        return rc;
+        rc = cli_fail("%s%s", lock_fd < 0 ? "another fbw sweep is writing this store: " : "",
+                      cause);
+        goto out;
     }
-    struct sweep_ctx sc = {{isatty(STDERR_FILENO), o->quiet, 0}, &o->spec};
     rp->on_progress = sweep_on_progress;
     rp->should_stop = sweep_should_stop;
     rp->ctx = &sc;
     cli_catch_interrupt();
-    struct runner_report r;
-    int rc = runner_run(db, rp, &r, &cause);
+    rc = runner_run(db, rp, &r, &cause);
     if (sc.view.tty && !o->quiet)
         fprintf(stderr, "\r\033[K");
-    if (rc < 0) {
+    if (rc < 0)
         rc = cli_fail("sweep '%s': %s", r.name ? r.name : "?", cause);
-        free(cause);
-    } else {
-        printf("sweep '%s' (id %lld) in %s: %zu runs, %zu done now, %zu already complete, "
-               "%zu failed%s\n", r.name, r.sweep_id, o->db, r.runs, r.completed, r.skipped,
-               r.failed, r.stopped ? "; stopped by Ctrl-C (run again to resume)" : "");
-        if (r.recovered)
-            printf("%d run%s left running by an earlier crash retried\n", r.recovered,
-                   r.recovered == 1 ? "" : "s");
-        printf("wall %.1f s; runner overhead (metrics, PNGs, store) %.2f%% of generation "
-               "time\n", r.wall_s, r.generate_s > 0 ? 100 * r.overhead_s / r.generate_s : 0);
-        rc = r.stopped ? EXIT_INTERRUPTED : rc ? EXIT_RUNTIME : EXIT_OK;
-    }
+    else
+        rc = sweep_report(o, &sc, &r, rc);
+out:
+    if (sc.progress != NULL)
+        fclose(sc.progress);
+    free(cause);
     runner_report_release(&r);
     db_close(db);
     lockfile_release(lock_fd);

@@ -88,6 +88,20 @@ for r in json.load(open(sys.argv[1]))["results"]:
     assert sum(r["times"]) >= 0.3 and len(r["times"]) >= 2, r["times"]
 PY
 
+# ---- the TUI's progress stream -------------------------------------------------------------------
+expect_rc 0 "--progress-fd" "$FBW" sweep --model "$model" --x threshold=0.1,10 --steps 4 --repeat 1 \
+    --warmup 0 --db "$dir/p.db" --quiet --progress-fd 3 3>"$dir/progress.jsonl"
+python3 - "$dir/progress.jsonl" <<'PY' && pass "progress: valid JSON Lines, steps with the calls so far, runs, end" || fail "progress stream: $(head -c 400 "$dir/progress.jsonl")"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+steps = [e for e in ev if e["event"] == "step"]
+done = [e for e in ev if e["event"] == "complete"]
+assert ev[-1]["event"] == "end" and ev[-1]["status"] == "done", ev[-1]
+assert len(done) == 3 and [e["done"] for e in done] == [1, 2, 3], done
+assert all(len(e["rel_l1"]) == len(e["hit"]) <= e["step"] for e in steps), steps
+assert any(e["threshold"] == 10 and any(e["hit"]) for e in steps), "no hit seen at threshold 10"
+PY
+
 # ---- bad specs and stores ------------------------------------------------------------------
 expect_rc 2 "unknown knob" "$FBW" sweep --x 'treshold=0.1' --db "$dir/x.db" --dry-run
 grep_err "did you mean 'threshold'" "unknown knob: closest name suggested"
