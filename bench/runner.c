@@ -340,7 +340,8 @@ struct runner_out {
     size_t nmetrics;
     struct db_artifact arts[3];
     size_t narts;
-    unsigned char *png[2];
+    unsigned char *png[2];          /* the image and the diff, owned */
+    size_t npng;
     char *steps_hit;
 };
 
@@ -356,7 +357,8 @@ runner_png(struct runner_out *o, const char *kind, struct image *img, const char
            char **cause)
 {
     size_t size;
-    unsigned char **png = &o->png[o->narts == 0 ? 0 : 1];
+    CHECK(o->npng < sizeof o->png / sizeof o->png[0]);
+    unsigned char **png = &o->png[o->npng++];
     if (image_encode_png(img, "parameters", info, png, &size, cause) < 0)
         return -1;
     o->arts[o->narts++] = (struct db_artifact){kind, *png, size, img->width, img->height};
