@@ -91,7 +91,8 @@ slow="$dir/slow.safetensors"
 "$FBW" generate --model "$slow" --steps 2000 --out "$dir/int.png" --trace "$dir/int.jsonl" --quiet \
     >"$dir/out" 2>"$dir/err" &
 pid=$!
-sleep 3
+wait_sigint $pid
+sleep 1
 kill -INT $pid
 wait $pid
 rc=$?

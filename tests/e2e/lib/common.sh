@@ -20,6 +20,17 @@ expect_rc() {
 }
 # grep_err PATTERN DESC: the last command's stderr contains PATTERN
 grep_err() { grep -q -- "$1" "$dir/err" && pass "$2" || fail "$2: stderr was: $(head -c 300 "$dir/err")"; }
+# wait_sigint PID: until PID has installed its SIGINT handler (a background job starts with
+# SIGINT ignored, so a Ctrl-C sent before the handler is in place would be lost); at most 60 s
+wait_sigint() {
+    local mask
+    for _ in $(seq 600); do
+        mask=$(awk '/^SigCgt:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
+        [ -n "$mask" ] && [ $((16#$mask & 2)) -ne 0 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
 e2e_finish() {
     [ "$fails" -eq 0 ] || { echo "$fails e2e check(s) failed"; exit 1; }
 }
