@@ -98,6 +98,8 @@ void cli_set_threads(struct app *app, int threads);
     "                 [--db FILE] [--name NAME] [--dry-run] [--threads N]\n" \
     "                 [--device cpu|cuda] [--quiet]\n"
 
+#define USAGE_TUI "usage: fbw tui [--db FILE] [--model FILE] [--starter] [SPEC.json]\n"
+
 #define USAGE_RUNS "usage: fbw runs [--db FILE] [--sweep NAME|ID]\n"
 #define USAGE_SHOW "usage: fbw show RUN [--db FILE]\n"
 #define USAGE_EXPORT \
@@ -109,6 +111,7 @@ void cli_set_threads(struct app *app, int threads);
     "                [--mono]\n"
 
 int cmd_sweep(int argc, char **argv, struct app *app);
+int cmd_tui(int argc, char **argv, struct app *app);
 int cmd_runs(int argc, char **argv, struct app *app);
 int cmd_show(int argc, char **argv, struct app *app);
 int cmd_export(int argc, char **argv, struct app *app);

@@ -3,11 +3,13 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "util/err.h"
 
 static const struct cli_command main_commands[] = {
+    {"tui", "the terminal workbench (also `fbw` alone on a terminal)", USAGE_TUI, cmd_tui},
     {"generate", "one generation: image, trace and summary", USAGE_GENERATE, cmd_generate},
     {"sigmas", "print a scheduler's sigmas, one per line", USAGE_SIGMAS, cmd_sigmas},
     {"list", "list samplers, schedulers or cache knobs", USAGE_LIST, cmd_list},
@@ -51,6 +53,8 @@ int
 main(int argc, char **argv)
 {
     struct app app = {.argv0 = argv[0], .threads = tensor_threads(0)};
+    if (argc < 2 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+        return cmd_tui(argc, argv, &app);
     if (argc < 2) {
         main_usage(stderr);
         return EXIT_USAGE;
