@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# The main job: generate the same seed with the cache off and on, show every cache decision
+# The main job.  On a terminal: the TUI with a ready-made starter sweep.  Otherwise (batch):
+# generate the same seed with the cache off and on, show every cache decision
 # and how far the cached image is from the uncached one.  Uses the default model
 # (models/default.safetensors); without it, a small DiT with random weights.
 set -eu
 FBW="${FBW:-./fbw}"
 out=build/demo
 mkdir -p "$out"
+# On a terminal the main job is the workbench itself: the TUI on the default model with the
+# starter sweep loaded (F6 runs it).  FBW_DEMO_BATCH=1, or no terminal, runs the batch demo below.
+if [ -t 0 ] && [ -t 1 ] && [ "${FBW_DEMO_BATCH:-0}" != 1 ] && [ -f models/default.safetensors ]; then
+    exec "$FBW" tui --starter --db "$out/tui.db"
+fi
 if [ -f models/default.safetensors ]; then
     model=models/default.safetensors thr=0.1 cls=5
 else
