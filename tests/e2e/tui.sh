@@ -7,16 +7,21 @@
 # quit, and find every run in the store.  Then: mono colours, cancel, quitting while a sweep
 # runs (asks, then stops it cleanly), SIGTERM, and `fbw tui` refusing a non-terminal.
 #
-# The sweep runs on a tiny random DiT (the default model works the same, only slower); the
-# TUI takes it with --model.  KEEP=1 keeps the scratch directory for a look afterwards.
+# Every session runs on the default model, the repository's models/default.safetensors
+# (32x32 images), given with --model as an absolute path: the TUI runs in a scratch
+# directory, and the path must not depend on where the binary under test lies.  The 2x2
+# sweep is kept short: 6 steps, 1 first + 0 warm-up + 3 measured generations a run, a few
+# seconds in all.  The starter sweep of the later sessions (30 steps) is only cancelled and
+# stopped, so its length just keeps it running while the keys are pressed.  Every wait
+# allows a loaded 2-core machine ample time; a passing run takes well under a minute.
+# KEEP=1 keeps the scratch directory for a look afterwards.
 . "$(dirname "$0")/lib/common.sh"
 
 command -v tmux >/dev/null || { echo "skip: tmux is not installed (apt-get install tmux)"; exit 0; }
 fbw_abs=$(cd "$(dirname "$FBW")" && pwd)/$(basename "$FBW")
-model="$dir/tiny.safetensors"
-"$FBW" init-model --out "$model" --prediction flow --hidden-size 64 --depth 4 --num-heads 4 \
-    --input-size 16 --in-channels 3 --patch-size 2 --num-classes 4 --seed 3 >/dev/null \
-    || { fail "init-model"; e2e_finish; }
+root=$(cd "$(dirname "$0")/../.." && pwd)
+model="$root/models/default.safetensors"
+[ -s "$model" ] || { fail "the default model $model is missing"; e2e_finish; }
 
 sock="fbw-e2e-$$"
 T() { tmux -L "$sock" -f /dev/null "$@"; }
@@ -25,10 +30,11 @@ trap 'T kill-server 2>/dev/null; rm -f "$sock_path"; [ -n "${KEEP:-}" ] || rm -r
 screen() { T capture-pane -p -t tui 2>/dev/null; }
 keys() { T send-keys -t tui "$@"; }
 text() { T send-keys -t tui -l "$1"; }
-# wait_for PATTERN DESC [SECONDS]: poll the screen until PATTERN (grep -E) shows
+# wait_for PATTERN DESC [SECONDS]: poll the screen until PATTERN (grep -E) shows (60 s unless
+# told: generous for a loaded 2-core machine; a passing test waits far less)
 wait_for() {
     local i
-    for ((i = 0; i < ${3:-20} * 10; i++)); do
+    for ((i = 0; i < ${3:-60} * 10; i++)); do
         screen | grep -qE -- "$1" && { pass "$2"; return 0; }
         sleep 0.1
     done
@@ -43,9 +49,9 @@ start() {
         "env TERM=tmux-256color LANG=C.UTF-8 $* '$fbw_abs' tui --db '$dir/t.db' --model '$model' \
          2>'$dir/$name.err'; echo \$? >'$dir/$name.rc'"
 }
-wait_exit() {   # wait_exit NAME: until the TUI has ended (at most 30 s); prints its status
+wait_exit() {   # wait_exit NAME: until the TUI has ended (at most 60 s); prints its status
     local i
-    for ((i = 0; i < 300; i++)); do
+    for ((i = 0; i < 600; i++)); do
         [ -s "$dir/$1.rc" ] && { cat "$dir/$1.rc"; return 0; }
         sleep 0.1
     done
@@ -53,6 +59,17 @@ wait_exit() {   # wait_exit NAME: until the TUI has ended (at most 30 s); prints
 }
 check() { local desc=$1; shift; if "$@"; then pass "$desc"; else fail "$desc"; fi; }
 check_not() { local desc=$1; shift; if "$@"; then fail "$desc"; else pass "$desc"; fi; }
+# check_soon DESC CMD...: like check, but polls CMD for up to 60 s (the screen may lag a key)
+check_soon() {
+    local desc=$1 i; shift
+    for ((i = 0; i < 600; i++)); do
+        "$@" && { pass "$desc"; return 0; }
+        sleep 0.1
+    done
+    fail "$desc"
+    screen | sed 's/^/      | /'
+    return 1
+}
 on_screen() { screen | grep -qE -- "$1"; }
 # click X Y: a left click at column X, row Y (0-based), in the X10 mouse encoding tmux-256color has
 click() {
@@ -89,10 +106,10 @@ wait_for "Y  scheduler \(2\): simple, karras" "Tab completes a scheduler name"
 keys Down Down C-u; text "3"                    # repeat
 keys Down C-u; text "0"                         # warm-up
 for _ in 1 2 3 4 5; do keys Down; done          # max_hits start end sampler steps
-keys C-u; text "30"
+keys C-u; text "6"                              # steps: few, to keep the sweep short
 for _ in 1 2 3 4; do keys Down; done            # cfg seed class model
-keys C-u; text "$dir/ti"; keys Tab
-wait_for "model +$dir/tiny.safetensors" "Tab completes a model file"
+keys C-u; text "$root/models/defa"; keys Tab
+wait_for "model +$model( |$)" "Tab completes a model file (the default model)"
 wait_for "4 cells \+ 2 uncached references = 6 runs" "2x2 sweep: 4 cells and 2 shared references"
 wait_for "runs: 1 first \+ 0 warm-up \+ 3 measured each" "repetitions as typed"
 wait_for "the same on the command line" "the equivalent command line"
@@ -101,20 +118,20 @@ keys F7
 wait_for "save the spec as: e2e.json" "F7 asks where to save the spec"
 keys Enter
 wait_for "saved 'e2e.json'" "the spec is saved"
-python3 - "$dir/e2e.json" <<'EOF' && pass "the saved spec is the sweep as edited" \
+python3 - "$dir/e2e.json" "$model" <<'EOF' && pass "the saved spec is the sweep as edited" \
     || fail "spec: $(cat "$dir/e2e.json")"
 import json, sys
 s = json.load(open(sys.argv[1]))
 assert s["name"] == "e2e" and s["repeat"] == 3 and s["warmup"] == 0, s
 assert "threshold=0, 10" in s["x"] and "scheduler=simple,karras" in s["y"], s
-assert str(s["fixed"]["steps"]) == "30", s
+assert str(s["fixed"]["steps"]) == "6" and s["fixed"]["model"] == sys.argv[2], s
 EOF
 
 # ---- run it, watch it, pause and resume -----------------------------------------------------
 keys F6
 wait_for "sweep 'e2e' running" "F6 runs the sweep in the background"
 wait_for "/6 runs .*ETA" "overall progress with an ETA"
-wait_for "(measure|compile) [0-9]/[0-9]  step [0-9]+/30" "the current generation's phase and step"
+wait_for "(measure|compile) [0-9]/[0-9]  step [0-9]+/6" "the current generation's phase and step"
 wait_for "rel-L1 per model call" "the per-call strip"
 wait_for "\[[1-5]/6\] .*complete" "finished runs are listed"
 keys F6
@@ -125,7 +142,7 @@ read -r -a c <<<"$("$FBW" runs --db "$dir/t.db" | awk '$2 == "e2e" {print $6, $7
     || fail "paused store: $("$FBW" runs --db "$dir/t.db")"
 keys F6
 wait_for "sweep 'e2e' running|sweep 'e2e' done" "F6 resumes"
-wait_for "sweep 'e2e' done" "the sweep finishes" 90
+wait_for "sweep 'e2e' done" "the sweep finishes" 120
 wait_for "6/6 runs 100%" "progress reaches 6/6"
 
 # ---- results: sort, open a cell --------------------------------------------------------------
@@ -136,10 +153,9 @@ wait_for "run +threshold +scheduler +state +median ms ± sd +speed-up +hits +PSN
     "the table's columns"
 for _ in 1 2 3 4 5; do keys s; done
 wait_for "sorted by median ms ± sd" "s sorts by the next column"
-check "rows in increasing median time" sorted
+check_soon "rows in increasing median time" sorted
 keys i
-sleep 0.5
-check "i inverts the order" sorted -r
+check_soon "i inverts the order" sorted -r
 wait_for "PSNR dB.*" "header still there"
 keys / ; text "karras"; keys Enter
 wait_for "filter 'karras': 3 shown" "/ filters the rows"
@@ -147,7 +163,7 @@ keys / C-u; text "complete"; keys Enter       # cells only (references read 'ref
 wait_for "filter 'complete': 4 shown" "a filter on the state"
 keys Home Enter
 wait_for "Time \(mean ± σ\):" "Enter opens a cell: its statistics"
-wait_for "this run \(16x16\) .*uncached reference \(16x16\) .*difference \(16x16\)" \
+wait_for "this run \(32x32\) .*uncached reference \(32x32\) .*difference \(32x32\)" \
     "the image beside the reference and the diff"
 wait_for "trace: rel-L1 per call" "the cell's trace"
 keys n
@@ -170,7 +186,7 @@ wait_for "median wall time per image" "k: the next kind (lines)"
 keys m
 wait_for "lines \[wall_ms\]" "m: the next metric"
 keys w
-wait_for "wrote e2e-lines-wall_ms.png and e2e-lines-wall_ms.svg" "w writes PNG and SVG" 30
+wait_for "wrote e2e-lines-wall_ms.png and e2e-lines-wall_ms.svg" "w writes PNG and SVG"
 check "the PNG, SVG and script are on disk" test -s "$dir/e2e-lines-wall_ms.png" -a \
     -s "$dir/e2e-lines-wall_ms.svg" -a -s "$dir/e2e-lines-wall_ms.gp"
 
