@@ -44,7 +44,6 @@ struct runner_ref {
     size_t x0_bytes;
     int64_t shape[4];
     struct stats wall;                  /* measured wall_ms */
-    int have_wall;
     int tried;                          /* measured (or attempted) in this runner_run */
 };
 
@@ -471,7 +470,6 @@ runner_ref_keep(struct runner_ref *ref, const struct runner_gen *g, size_t n,
     memcpy(ref->x0, last->x0, values * sizeof(float));
     memcpy(ref->shape, last->shape, sizeof ref->shape);
     ref->wall = *wall;
-    ref->have_wall = 1;
     ref->state = DB_COMPLETE;
 }
 
@@ -493,7 +491,6 @@ runner_ref_load(struct runner *rn, struct runner_ref *ref, char **cause)
     }
     ref->x0 = (float *)data;
     ref->x0_bytes = size;
-    ref->have_wall = 1;
     ref->shape[0] = 0;      /* filled from the first generation that compares with it */
     return 0;
 }

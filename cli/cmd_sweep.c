@@ -273,7 +273,6 @@ sweep_dry_run(struct sweep_opts *o, const struct runner_params *rp)
 struct sweep_view {
     int tty;
     int quiet;
-    double last_draw;
 };
 
 /* The cell's axis values, e.g. "threshold=0.1 scheduler=karras" (for a reference, without
@@ -408,7 +407,7 @@ sweep_run(struct sweep_opts *o, struct runner_params *rp)
     struct db *db = NULL;
     char *cause = NULL, *lock = xasprintf("%s.lock", o->db);
     int lock_fd = -1, rc;
-    struct sweep_ctx sc = {{isatty(STDERR_FILENO), o->quiet, 0}, &o->spec, NULL};
+    struct sweep_ctx sc = {{isatty(STDERR_FILENO), o->quiet}, &o->spec, NULL};
     struct runner_report r = {0};
     if (o->progress_fd > 0 && (sc.progress = fdopen(o->progress_fd, "w")) == NULL) {
         rc = cli_fail("--progress-fd %d: %s", o->progress_fd, strerror(errno));
