@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/stats.h"
 #include "db/query.h"
 #include "util/err.h"
 
@@ -112,13 +113,6 @@ db_export_label(const struct db_cell *c, const char **keys, size_t nkeys, int ca
         sep = ", ";
     }
     return s;
-}
-
-/* hyperfine's ratio uncertainty: r * sqrt((sa/a)^2 + (sb/b)^2), independent errors. */
-static double
-db_export_ratio_err(double r, double a, double sa, double b, double sb)
-{
-    return r * sqrt((sa / a) * (sa / a) + (sb / b) * (sb / b));
 }
 
 /* A failed write to the output stream: errno from the failing call, else a plain I/O error. */
@@ -417,9 +411,8 @@ db_export_md_row(FILE *out, const struct db_cell *c, const char **keys, size_t n
     if (c == fastest) {
         fputs(" 1.00 |", out);
     } else {
-        double r = w->mean / f->mean;
-        fprintf(out, " %.2f ± %.2f |", r,
-                db_export_ratio_err(r, w->mean, w->stddev, f->mean, f->stddev));
+        double err, r = stats_ratio(w->mean, w->stddev, f->mean, f->stddev, &err);
+        fprintf(out, " %.2f ± %.2f |", r, err);
     }
     if (isfinite(c->hit_rate))
         fprintf(out, " %.1f %% |", 100.0 * c->hit_rate);
