@@ -1,6 +1,6 @@
 # fbw - the First Block Cache workbench.
 #
-#   make deps                  install the Debian packages fbw needs (as root), or say what is missing
+#   make deps                  install the Debian packages (as root) and PyTorch into .venv
 #   make                       build ./fbw
 #   make test                  build and run every test (unit, reference, end-to-end)
 #   make asan                  build ./fbw-asan and the tests with ASan/UBSan, and run the tests
@@ -10,29 +10,40 @@
 #   make plot-examples         the example plots in docs/plots/ (a sweep of the default model)
 #   make hitrates              FBCache hit rates, samplers x schedulers (tools/hit-table.sh)
 #   make card                  the default model's card figures (tools/model-card.sh)
-#   make LIBTORCH=<prefix>     build against another libtorch (e.g. a PyTorch install's torch/ dir, for CUDA)
+#   make LIBTORCH=<torch dir>  build against another PyTorch 2.6+ install (its site-packages/torch)
 
-LIBTORCH ?= /usr
+# libtorch is PyTorch 2.x's, from the torch package of a Python environment: .venv (made by
+# make deps) unless LIBTORCH names another torch/ directory.  tools/torch-check.sh refuses
+# anything older than 2.6 and says how to fix it; a CUDA build (lib/libtorch_cuda.so) turns on the
+# shim's CUDA paths.  The rpath lets ./fbw run without activating the environment.
+VENV     ?= .venv
+LIBTORCH ?= $(firstword $(wildcard $(VENV)/lib/python3*/site-packages/torch))
 CC       ?= gcc
 CXX      ?= g++
 BUILD    ?= build
 BIN      ?= fbw
 
-# Debian puts libtorch's libraries under lib/<triplet>; a PyTorch install puts them in lib/.
-TORCH_LIBDIR := $(firstword $(wildcard $(LIBTORCH)/lib/libtorch.so $(LIBTORCH)/lib/x86_64-linux-gnu/libtorch.so))
-TORCH_LIBDIR := $(if $(TORCH_LIBDIR),$(patsubst %/,%,$(dir $(TORCH_LIBDIR))),$(LIBTORCH)/lib)
-# (-isystem /usr/include would break the C++ headers' include_next, so /usr is left implicit.)
-TORCH_INC    := $(if $(filter /usr /usr/,$(LIBTORCH)),,-isystem $(LIBTORCH)/include) \
-                -isystem $(LIBTORCH)/include/torch/csrc/api/include
-TORCH_CUDA   := $(if $(wildcard $(TORCH_LIBDIR)/libtorch_cuda.so),-ltorch_cuda -lc10_cuda,)
-TORCH_LIBS   := -L$(TORCH_LIBDIR) -Wl,-rpath,$(TORCH_LIBDIR) -Wl,--no-as-needed \
+TORCH_LIBDIR := $(LIBTORCH)/lib
+TORCH_INC    := -isystem $(LIBTORCH)/include -isystem $(LIBTORCH)/include/torch/csrc/api/include
+TORCH_IS_CUDA := $(wildcard $(TORCH_LIBDIR)/libtorch_cuda.so)
+# A CUDA wheel carries the CUDA runtime headers beside torch (nvidia/cu*/include); a CUDA toolkit
+# install has them under CUDA_HOME.
+CUDA_HOME    ?= /usr/local/cuda
+CUDA_INC     := $(patsubst %/cuda_runtime_api.h,%,$(firstword $(wildcard \
+                  $(LIBTORCH)/../nvidia/*/include/cuda_runtime_api.h \
+                  $(LIBTORCH)/../nvidia/cuda_runtime/include/cuda_runtime_api.h \
+                  $(CUDA_HOME)/include/cuda_runtime_api.h)))
+TORCH_CUDA_FLAGS := $(if $(TORCH_IS_CUDA),-DFBW_CUDA=1 $(if $(CUDA_INC),-isystem $(CUDA_INC)),)
+TORCH_CUDA   := $(if $(TORCH_IS_CUDA),-ltorch_cuda -lc10_cuda,)
+TORCH_LIBS   := -L$(TORCH_LIBDIR) -Wl,-rpath,$(abspath $(TORCH_LIBDIR)) -Wl,--no-as-needed \
                 -ltorch -ltorch_cpu -lc10 $(TORCH_CUDA) -Wl,--as-needed
 
 WARN     := -Wall -Wextra -Werror
 OPT      ?= -O2 -g
 SAN      ?=
 CFLAGS   := -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -I. $(SAN) -MMD -MP
-CXXFLAGS := -std=c++17 $(OPT) $(WARN) -Wno-unused-parameter -I. $(TORCH_INC) $(SAN) -MMD -MP
+CXXFLAGS := -std=c++17 $(OPT) $(WARN) -Wno-unused-parameter -I. $(TORCH_INC) $(TORCH_CUDA_FLAGS) \
+            $(SAN) -MMD -MP
 LDLIBS   := $(TORCH_LIBS) -lsqlite3 -lncursesw -ljansson -lpng -lz -lm -lpthread -lstdc++
 TEST_LDLIBS := -lcmocka
 
@@ -47,7 +58,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 TEST_SUPPORT := $(BUILD)/tests/support.o $(BUILD)/tests/toy.o
 
-.PHONY: all deps demo test asan bench sweep-bench plot-examples hitrates card clean check-layers
+.PHONY: all torch-check deps demo test asan bench sweep-bench plot-examples hitrates card clean check-layers
 .SECONDARY: $(TEST_SUPPORT)
 all: $(BIN)
 
@@ -62,7 +73,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/%.o: %.cpp
+$(BUILD)/%.o: %.cpp | torch-check
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c -o $@ $<
 
@@ -72,6 +83,10 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libfbw.a $(TEST_SUPPORT)
 
 deps:
 	@tools/deps.sh
+
+# Refuses a missing or pre-2.6 libtorch before anything is compiled against it.
+torch-check:
+	@tools/torch-check.sh "$(LIBTORCH)" >/dev/null
 
 test: $(BIN) $(TEST_BIN) check-layers
 	@FBW=./$(BIN) tools/run-tests.sh $(TEST_BIN)
