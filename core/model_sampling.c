@@ -197,11 +197,14 @@ static double
 model_sampling_discrete_timestep(const struct model_sampling *ms, double sigma)
 {
     CHECK(ms->n >= 1 && ms->log_sigmas != NULL);
-    double log_sigma = log(sigma);
+    /* In float32, as ComfyUI's tensors are: at the half-integer timesteps that normal's
+     * linspace produces, sigma(t) lies halfway between two entries; the two distances tie
+     * exactly in float32 (argmin then takes the first) but not in double. */
+    const float log_sigma = logf((float)sigma);
     int best = 0;
-    double best_dist = fabs(log_sigma - ms->log_sigmas[0]);
+    float best_dist = fabsf(log_sigma - ms->log_sigmas[0]);
     for (int i = 1; i < ms->n; i++) {
-        double dist = fabs(log_sigma - ms->log_sigmas[i]);
+        float dist = fabsf(log_sigma - ms->log_sigmas[i]);
         if (dist < best_dist) {
             best = i;
             best_dist = dist;
@@ -212,19 +215,23 @@ model_sampling_discrete_timestep(const struct model_sampling *ms, double sigma)
 
 /*
  * Matches ComfyUI ModelSamplingDiscrete.sigma: clamp t to [0, n-1], interpolate log sigma
- * linearly between floor(t) and ceil(t) with weight frac(t), exponentiate.
+ * linearly between floor(t) and ceil(t) with weight frac(t), exponentiate; every operation in
+ * float32 as ComfyUI's tensors (a double result rounded once can land one float32 step away,
+ * on the other side of a tie that model_sampling_discrete_timestep then decides).
  */
 static double
 model_sampling_discrete_sigma(const struct model_sampling *ms, double t)
 {
     CHECK(ms->n >= 1 && ms->log_sigmas != NULL);
     CHECK(!isnan(t));
-    double top = ms->n - 1;
-    t = t < 0 ? 0 : t > top ? top : t;
-    double lo = floor(t);
-    double w = t - lo;
-    double log_sigma = (1.0 - w) * ms->log_sigmas[(int)lo] + w * ms->log_sigmas[(int)ceil(t)];
-    return exp(log_sigma);
+    const float top = (float)(ms->n - 1);
+    float tf = (float)t;
+    tf = tf < 0.0f ? 0.0f : tf > top ? top : tf;
+    const float lo = floorf(tf);
+    const float w = tf - lo;
+    const float log_sigma = (1.0f - w) * ms->log_sigmas[(int)lo] +
+                            w * ms->log_sigmas[(int)ceilf(tf)];
+    return expf(log_sigma);
 }
 
 /* Matches ComfyUI ModelSamplingDiscrete.percent_to_sigma (its 999.0 is n - 1). */

@@ -45,6 +45,23 @@ scheduler_linspace(double a, double b, int n, int i)
     return a + i * ((b - a) / (n - 1));
 }
 
+/*
+ * Element i of torch.linspace(a, b, n) in float32, as its CPU kernel computes it element by
+ * element: a float32 step, the first half counted up from a, the second half back from b.
+ * (For 16 points or more torch's vectorised loop computes some elements as base + j*step
+ * instead, which can differ in the last bit; those points are not half-integers, where the
+ * bit would matter.)
+ */
+static double
+scheduler_linspace_f32(double a, double b, int n, int i)
+{
+    const float fa = (float)a, fb = (float)b;
+    if (n == 1)
+        return fa;
+    const float step = (fb - fa) / (float)(n - 1);
+    return i < n / 2 ? fa + step * (float)i : fb - step * (float)(n - i - 1);
+}
+
 /* The table-walking schedulers need the model's float table. */
 static void
 scheduler_check_table(const struct model_sampling *ms)
@@ -144,8 +161,13 @@ scheduler_normal_impl(const struct model_sampling *ms, int steps, double *out, i
         append_zero = 0;
     }
     int count = sgm ? points - 1 : points;
+    /* ComfyUI's torch.linspace of the timesteps is float32; on an EPS table its half-integer
+     * points decide table ties (model_sampling_discrete_timestep), so it is reproduced.  The
+     * flow maps stay in double, within 1e-5 of torch (tests/ref/schedulers.py checks). */
+    const int f32 = !model_sampling_is_const(ms);
     for (int i = 0; i < count; i++)
-        out[i] = model_sampling_sigma(ms, scheduler_linspace(start, end, points, i));
+        out[i] = model_sampling_sigma(ms, f32 ? scheduler_linspace_f32(start, end, points, i)
+                                              : scheduler_linspace(start, end, points, i));
     if (append_zero)
         out[count++] = 0.0;
     return scheduler_round(out, count);

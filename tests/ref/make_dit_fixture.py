@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 # make_dit_fixture.py: independent Python reference for fbw's DiT model code.
 #
 # Writes a tiny facebookresearch-DiT checkpoint (F32, F16 and BF16 safetensors, DiT's own state-dict key
@@ -9,8 +9,8 @@
 # models.py (and timm's PatchEmbed/Attention/Mlp) in plain torch, and the safetensors files are written by
 # hand with struct + json (no safetensors package). It is deterministic (fixed seeds).
 #
-# Regenerate (from the repository root, with Debian's python: torch 1.13 CPU + numpy):
-#     /usr/bin/python3 tests/ref/make_dit_fixture.py
+# Regenerate (from the repository root, with the project venv: FBW_REF_DEPS=1 make deps):
+#     .venv/bin/python tests/ref/make_dit_fixture.py
 #
 # Unlike DiT's adaLN-Zero init, the adaLN modulation layers and the final linear layer get real random
 # (non-zero) weights, so every block and the final layer actually contribute to the output.

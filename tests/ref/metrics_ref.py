@@ -1,8 +1,8 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Reference image differences for fbw's core/metrics.c: PSNR, SSIM, MAE and max |a - b|,
 computed with numpy alone and independently of the C code:
 
-    /usr/bin/python3 tests/ref/metrics_ref.py      # rewrites tests/ref/metrics_ref.txt
+    .venv/bin/python tests/ref/metrics_ref.py      # rewrites tests/ref/metrics_ref.txt
 
 tests/core/metrics_test.c regenerates the same image pairs and compares its figures to 1e-9
 relative.

@@ -1,11 +1,11 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Reference noise for fbw's tensor_randn: torch.randn on a seeded CPU torch.Generator.
 
 This pins fbw's reproducibility contract: the same seed gives the same noise as PyTorch (and so
-ComfyUI, which draws its initial latent with torch.randn on a CPU generator).  Run it with Debian's
-python, whose torch is the same libtorch release (1.13) that fbw links:
+ComfyUI, which draws its initial latent with torch.randn on a CPU generator).  Run it with the
+project's venv, whose torch is the libtorch fbw links (FBW_REF_DEPS=1 make deps):
 
-    /usr/bin/python3 tests/ref/randn_ref.py            # rewrites tests/ref/randn_ref.txt
+    .venv/bin/python tests/ref/randn_ref.py            # rewrites tests/ref/randn_ref.txt
 
 tests/core/tensor_test.c reads the file and requires bit-identical float32 values.  The shapes
 cover both of ATen's CPU normal kernels: fewer than 16 elements are drawn one Box-Muller pair at

@@ -1,10 +1,10 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Independent reference for fbw's model-sampling tables and schedulers.
 
 Written from the formulas in shared/reference/sampling.md (A.2, A.3), not from fbw's C code, and
-run with Debian's python (/usr/bin/python3: numpy + scipy):
+run with the project's python (numpy, scipy and torch: FBW_REF_DEPS=1 make deps):
 
-    /usr/bin/python3 tests/ref/schedulers.py            # rewrites tests/ref/schedulers.txt
+    .venv/bin/python tests/ref/schedulers.py            # rewrites tests/ref/schedulers.txt
 
 Tables follow ComfyUI comfy/model_sampling.py:
 
@@ -20,8 +20,12 @@ per operation, Python constants rounded to float32, and `a / tensor` evaluated a
 `tensor.reciprocal() * a` (torch's __rtruediv__).  Their log sigma (ComfyUI keeps none) is
 float32(log(sigma)).  Their timestep(), sigma() and percent_to_sigma() are the float64 formulas.
 
-Schedules are computed in float64 from the float32 tables and each value is rounded to
-float32, as ComfyUI returns float32 tensors.  self_check() also runs normal, sgm_uniform,
+The EPS tables' timestep() and sigma() are float32 torch operations as in ComfyUI, and normal and
+sgm_uniform take their timesteps from torch's float32 linspace there: at the half-integer
+timesteps of, e.g., 4 and 12 steps the two neighbouring table entries tie in float32, and the
+float64 formulas picked the other entry (uni_pc then drifted 1e-4 from ComfyUI).  Other schedules
+are computed in float64 from the float32 tables and each value is rounded to float32, as ComfyUI
+returns float32 tensors.  self_check() also runs normal, sgm_uniform,
 kl_optimal and linear_quadratic on the flow tables in float32 the way torch does, and asserts
 that the float64 values stay within the tolerances the C test uses.
 
@@ -45,6 +49,7 @@ import sys
 
 import numpy as np
 import scipy.stats
+import torch
 
 MAGIC = "fbw-ref schedulers 1"
 TIMESTEPS = 1000
@@ -72,16 +77,22 @@ class Table:
         self.sigma_min = float(self.sigmas[0])
         self.sigma_max = float(self.sigmas[-1])
 
+    # ComfyUI's timestep() and sigma() run on float32 torch tensors: sigma and the table are
+    # float32, so the distances and the interpolation are float32 operations.  log and exp are
+    # torch's own (on one element, the C library's logf/expf; numpy's float32 exp differs from
+    # them in the last bit, e.g. sigma(999) of scaled_linear).
     def timestep(self, sigma):
-        d = np.abs(math.log(sigma) - self.log_sigmas.astype(np.float64))
-        return int(np.argmin(d))          # first index on ties
+        d = (torch.tensor(sigma, dtype=torch.float32).log() -
+             torch.from_numpy(self.log_sigmas)).abs()
+        return int(d.argmin())            # first index on ties
 
     def sigma(self, t):
-        t = min(max(float(t), 0.0), float(self.n - 1))
-        lo, hi = math.floor(t), math.ceil(t)
-        w = t - lo
-        ls = (1.0 - w) * float(self.log_sigmas[lo]) + w * float(self.log_sigmas[hi])
-        return math.exp(ls)
+        t = min(max(F32(t), F32(0)), F32(self.n - 1))
+        lo, hi = int(math.floor(t)), int(math.ceil(t))
+        w = t - F32(lo)
+        ls = (F32(1) - w) * self.log_sigmas[lo] + w * self.log_sigmas[hi]
+        assert ls.dtype == np.float32
+        return float(torch.tensor(ls).exp())
 
     def percent_to_sigma(self, p):
         if p <= 0.0:
@@ -224,16 +235,20 @@ def ddim_uniform(tab, steps):
 
 
 def normal(tab, steps, sgm=False):
+    # On an EPS table the timesteps are torch's float32 linspace (its half-integer points decide
+    # table ties in timestep()); the flow maps are float64 (cross_check_torch bounds the gap).
+    # (The toy scripts bring flow tables of their own: an EPS table is this file's Table.)
+    space = torch_linspace_f32 if isinstance(tab, Table) else linspace
     start = tab.timestep(tab.sigma_max)
     end = tab.timestep(tab.sigma_min)
     append_zero = True
     if sgm:
-        ts = linspace(start, end, steps + 1)[:-1]
+        ts = space(start, end, steps + 1)[:-1]
     else:
         if abs(tab.sigma(end)) <= 1e-5:
             steps += 1
             append_zero = False
-        ts = linspace(start, end, steps)
+        ts = space(start, end, steps)
     sigs = [tab.sigma(t) for t in ts]
     return sigs + [0.0] if append_zero else sigs
 

@@ -1,8 +1,8 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Reference summaries for fbw's bench/stats.c, computed with numpy from the definitions in
 bench/stats.h (not from the C code):
 
-    /usr/bin/python3 tests/ref/stats_ref.py        # rewrites tests/ref/stats_ref.txt
+    .venv/bin/python tests/ref/stats_ref.py        # rewrites tests/ref/stats_ref.txt
 
 tests/bench/stats_test.c reads the file and compares every figure to 1e-12 relative.
 

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Exact output variance of euler_ancestral on the scalar Gaussian toy problem.
 
 Independent of fbw's C code.  With data x0 ~ N(0, 1) the exact VE denoiser is
@@ -6,7 +6,7 @@ D(x, s) = x / (1 + s^2), so one euler_ancestral step (k-diffusion
 sample_euler_ancestral, eta = 1) is linear in x plus fresh noise:
     x' = x * (1 + s * (s_down - s) / (1 + s^2)) + s_up * eps
 and the output variance follows the recursion var' = a^2 var + s_up^2 from
-var_T = 1 + s_0^2 (the max-denoise start).  Run: /usr/bin/python3 tests/ref/toy_ancestral.py
+var_T = 1 + s_0^2 (the max-denoise start).  Run: .venv/bin/python tests/ref/toy_ancestral.py
 Writes tests/ref/toy_ancestral.txt.
 """
 import math

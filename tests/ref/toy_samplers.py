@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Reference results of deterministic samplers on the scalar toy problem (sampling.md A.7).
 
 Data x0 ~ N(0, 1) (a scalar), variance-exploding (EPS) form x = x0 + sigma * eps, so the exact
@@ -11,7 +11,8 @@ schedulers.py (float32 values, as ComfyUI's sigmas are float32):
     heun       Euler predictor, trapezoid corrector; plain Euler when sigma' = 0
     dpmpp_2m   DPM-Solver++(2M) in t = -log sigma; first-order on the first and last steps
 
-Run with Debian's python:  /usr/bin/python3 tests/ref/toy_samplers.py
+Run with the project's venv (FBW_REF_DEPS=1 make deps: torch, numpy, scipy):
+    .venv/bin/python tests/ref/toy_samplers.py
 It rewrites tests/ref/toy_samplers.txt:
 
     fbw-ref toy_samplers 1

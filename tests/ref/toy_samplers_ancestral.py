@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Reference results of ComfyUI's ancestral samplers on the scalar toy problem (sampling.md A.7).
 
 Independent of fbw's C code: the update rules below are written from ComfyUI
@@ -27,7 +27,8 @@ state [coefficient of x_T, coefficient of draw 1, ...] gives the output's exact 
     var(out) = a^2 var(x_T) + sum_k b_k^2,  mean 0.
 Draws are taken exactly where ComfyUI's code takes them (also where their factor is 0).
 
-Run with Debian's python:  /usr/bin/python3 tests/ref/toy_samplers_ancestral.py
+Run with the project's venv (FBW_REF_DEPS=1 make deps: torch, numpy, scipy):
+    .venv/bin/python tests/ref/toy_samplers_ancestral.py
 It rewrites tests/ref/toy_samplers_ancestral.txt (%.17g):
 
     fbw-ref toy_samplers_ancestral 1

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Reference results of ComfyUI's deterministic higher-order samplers on the toy problem.
 
 Independent of fbw's C code: written from shared/reference/sampling.md (A.5, A.6, A.7) and
@@ -29,7 +29,8 @@ flow x_T = s0), where the exact probability-flow ODE ends at x0 = 1.
 Schedules come from schedulers.py (VE tables) and the flow tables below (A.2, float32 as
 ComfyUI builds them), each value rounded to float32 as ComfyUI returns float32 schedules.
 
-Run with Debian's python:  /usr/bin/python3 tests/ref/toy_samplers_ode.py
+Run with the project's venv (FBW_REF_DEPS=1 make deps: torch, numpy, scipy):
+    .venv/bin/python tests/ref/toy_samplers_ode.py
 It rewrites tests/ref/toy_samplers_ode.txt:
 
     fbw-ref toy_samplers_ode 1

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Reference results of ComfyUI's SDE samplers on the scalar toy problem (sampling.md A.6, A.7).
 
 Independent of fbw's C code: written from ComfyUI comfy/k_diffusion/sampling.py
@@ -36,7 +36,8 @@ here its two draws z1, z2 are the normalised increments over [s_s1, s_i] and [s_
 the full-step increment is rho z1 + sqrt(1 - rho^2) z2, which is Brownian motion exactly.  The
 variance of the naive variant (two independent draws) is written as a comment for comparison.
 
-Run with Debian's python:  /usr/bin/python3 tests/ref/toy_samplers_sde.py
+Run with the project's venv (FBW_REF_DEPS=1 make deps: torch, numpy, scipy):
+    .venv/bin/python tests/ref/toy_samplers_sde.py
 It rewrites tests/ref/toy_samplers_sde.txt:
 
     fbw-ref toy_samplers_sde 1
@@ -341,7 +342,8 @@ def read_toy_samplers():
     with open(path) as f:
         for line in f:
             w = line.split()
-            if len(w) == 7 and w[0] == "toy" and w[1] == "dpmpp_2m":
+            if (len(w) == 7 and w[0] == "toy" and w[1] == "dpmpp_2m" and
+                    w[2] in ("scaled_linear", "linear")):
                 want[(w[2], w[3], int(w[4]))] = float(w[6])
     return want
 

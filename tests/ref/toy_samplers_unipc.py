@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Reference results of ComfyUI's UniPC samplers (uni_pc = bh1, uni_pc_bh2) on the scalar toy.
 
 Independent of fbw's C code: written from sampling.md A.6 and ComfyUI's
@@ -30,7 +30,8 @@ ModelSamplingFlux shift 1.15, 10000 entries) with ComfyUI's float32 arithmetic (
 double formula once differs from ComfyUI's buffer by an ulp in many entries, which "simple" hands
 over verbatim), and every schedule value is rounded to float32 as the C schedulers do.
 
-Run with Debian's python:  /usr/bin/python3 tests/ref/toy_samplers_unipc.py
+Run with the project's venv (FBW_REF_DEPS=1 make deps: torch, numpy, scipy):
+    .venv/bin/python tests/ref/toy_samplers_unipc.py
 It rewrites tests/ref/toy_samplers_unipc.txt:
 
     fbw-ref toy_samplers_unipc 1
