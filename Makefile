@@ -26,15 +26,20 @@ BIN      ?= fbw
 TORCH_LIBDIR := $(LIBTORCH)/lib
 TORCH_INC    := -isystem $(LIBTORCH)/include -isystem $(LIBTORCH)/include/torch/csrc/api/include
 TORCH_IS_CUDA := $(wildcard $(TORCH_LIBDIR)/libtorch_cuda.so)
-# A CUDA wheel carries the CUDA runtime headers beside torch (nvidia/cu*/include); a CUDA toolkit
-# install has them under CUDA_HOME.
+# A CUDA wheel carries the CUDA runtime's headers and library beside torch (nvidia/cu*/); a CUDA
+# toolkit has them under CUDA_HOME, which also supplies what a wheel leaves out (crt/*.h).
 CUDA_HOME    ?= /usr/local/cuda
-CUDA_INC     := $(patsubst %/cuda_runtime_api.h,%,$(firstword $(wildcard \
-                  $(LIBTORCH)/../nvidia/*/include/cuda_runtime_api.h \
-                  $(LIBTORCH)/../nvidia/cuda_runtime/include/cuda_runtime_api.h \
-                  $(CUDA_HOME)/include/cuda_runtime_api.h)))
-TORCH_CUDA_FLAGS := $(if $(TORCH_IS_CUDA),-DFBW_CUDA=1 $(if $(CUDA_INC),-isystem $(CUDA_INC)),)
-TORCH_CUDA   := $(if $(TORCH_IS_CUDA),-ltorch_cuda -lc10_cuda,)
+comma        := ,
+cuda_first    = $(firstword $(foreach p,$(1),$(wildcard $(p))))
+CUDA_INC     := $(dir $(call cuda_first,$(LIBTORCH)/../nvidia/*/include/cuda_runtime_api.h \
+                  $(LIBTORCH)/../nvidia/cuda_runtime/include/cuda_runtime_api.h)) \
+                $(wildcard $(CUDA_HOME)/include)
+CUDA_RT      := $(call cuda_first,$(LIBTORCH)/../nvidia/*/lib/libcudart.so.* \
+                  $(LIBTORCH)/../nvidia/cuda_runtime/lib/libcudart.so.* $(CUDA_HOME)/lib64/libcudart.so)
+TORCH_CUDA_FLAGS := $(if $(TORCH_IS_CUDA),-DFBW_CUDA=1 $(addprefix -isystem ,$(CUDA_INC)))
+# The shim's CUDA events call the CUDA runtime directly, so it is linked by name too.
+TORCH_CUDA   := $(if $(TORCH_IS_CUDA),-ltorch_cuda -lc10_cuda $(CUDA_RT) \
+                  -Wl$(comma)-rpath$(comma)$(abspath $(dir $(CUDA_RT))))
 TORCH_LIBS   := -L$(TORCH_LIBDIR) -Wl,-rpath,$(abspath $(TORCH_LIBDIR)) -Wl,--no-as-needed \
                 -ltorch -ltorch_cpu -lc10 $(TORCH_CUDA) -Wl,--as-needed
 
@@ -42,7 +47,7 @@ WARN     := -Wall -Wextra -Werror
 OPT      ?= -O2 -g
 SAN      ?=
 CFLAGS   := -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -I. $(SAN) -MMD -MP
-CXXFLAGS := -std=c++17 $(OPT) $(WARN) -Wno-unused-parameter -I. $(TORCH_INC) $(TORCH_CUDA_FLAGS) \
+CXXFLAGS := -std=c++20 $(OPT) $(WARN) -Wno-unused-parameter -I. $(TORCH_INC) $(TORCH_CUDA_FLAGS) \
             $(SAN) -MMD -MP
 LDLIBS   := $(TORCH_LIBS) -lsqlite3 -lncursesw -ljansson -lpng -lz -lm -lpthread -lstdc++
 TEST_LDLIBS := -lcmocka

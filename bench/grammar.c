@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/model.h"
 #include "core/sampler.h"
 #include "core/scheduler.h"
 #include "util/err.h"
@@ -526,6 +527,13 @@ sweep_name_item(struct sweep_parse *ps, const char *name)
             return sweep_push(ps, xstrdup(name), NAN);
         hint = scheduler_closest(name);
         break;
+    case SWEEP_KNOB_DTYPE: {
+        enum tensor_dtype dt;
+        if (model_dtype_find(name, &dt) == 0)
+            return sweep_push(ps, xstrdup(name), NAN);
+        hint = model_dtype_closest(name);
+        break;
+    }
     default:
         CHECK(ps->k == SWEEP_KNOB_COMPILE);
         if (strcmp(name, "none") == 0)

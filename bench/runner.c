@@ -5,8 +5,9 @@
  * they share, all `waiting`), then walks the cells in run order.  Before a cell, its reference
  * is measured unless the store already has it complete; the reference's output and timing
  * statistics stay in memory (struct runner_ref) for the cells after it, or are read back from
- * the store on a resumed sweep.  One model is loaded at a time; the spec's run order puts the
- * model axis outermost so each model loads once.
+ * the store on a resumed sweep.  One model is loaded at a time, in the cell's compute dtype
+ * (weights converted once, on load); the spec's run order puts the model axis outermost, then
+ * dtype, so each model and dtype loads once.
  *
  * Each run: db_run_start, the compile/first generation, W warm-ups, R measured generations
  * (each a full engine_generate with its own trace), then statistics, diffs and PNGs, and one
@@ -29,6 +30,7 @@
 #include "core/metrics.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/malloc_tune.h"
 #include "util/sha256.h"
 
 #define RUNNER_HEARTBEAT_S 2.0
@@ -61,6 +63,7 @@ struct runner {
     size_t nrefs;
     struct model *model;
     char *model_path;
+    enum tensor_dtype model_dtype;
     /* progress */
     struct runner_progress prog;
     double t0, steps_total, steps_done, last_heartbeat;
@@ -221,15 +224,28 @@ runner_on_step(void *ctx, int step, int steps)
 
 /* ---- one run -------------------------------------------------------------------------- */
 
-static int
-runner_load_model(struct runner *rn, const char *path, char **cause)
+/* The cell's compute dtype (the grammar admits only model_dtypes' names). */
+static enum tensor_dtype
+runner_dtype_of(const struct sweep_cell *c)
 {
-    if (rn->model != NULL && strcmp(rn->model_path, path) == 0)
+    enum tensor_dtype dt;
+    CHECK(model_dtype_find(sweep_cell_text(c, SWEEP_KNOB_DTYPE), &dt) == 0);
+    return dt;
+}
+
+/* The cell's model in the cell's dtype, reloaded only when either changes. */
+static int
+runner_load_model(struct runner *rn, const struct sweep_cell *c, char **cause)
+{
+    const char *path = runner_model_of(rn, c);
+    enum tensor_dtype dtype = runner_dtype_of(c);
+    if (rn->model != NULL && strcmp(rn->model_path, path) == 0 && rn->model_dtype == dtype)
         return 0;
     model_free(rn->model);
     free(rn->model_path);
     rn->model_path = xstrdup(path);
-    rn->model = model_load(path, rn->p->device, cause);
+    rn->model_dtype = dtype;
+    rn->model = model_load_as(path, rn->p->device, dtype, cause);
     return rn->model != NULL ? 0 : -1;
 }
 
@@ -395,7 +411,8 @@ runner_build_out(struct runner *rn, struct runner_ref *ref, int reference,
     size_t measured = 0;
     for (size_t i = 0; i < n; i++) {
         o->reps[i] = (struct db_rep){g[i].phase, g[i].rep, 1e3 * g[i].r.wall_seconds,
-                                     1e3 * g[i].r.call_seconds, &g[i].r.trace};
+                                     1e3 * g[i].r.call_seconds, &g[i].r.trace,
+                                     g[i].r.peak_device_bytes};
         measured += g[i].phase == DB_PHASE_MEASURE;
     }
     CHECK(measured > 0);
@@ -514,7 +531,7 @@ runner_one(struct runner *rn, const struct sweep_cell *c, int reference, int64_t
     rn->prog.threshold = reference ? 0 : sweep_cell_num(c, SWEEP_KNOB_THRESHOLD);
     runner_engine_params(rn, c, reference, &ep);
     if (db_run_start(rn->db, run_id, rn->env_id, cause) < 0 ||
-        runner_load_model(rn, runner_model_of(rn, c), cause) < 0)
+        runner_load_model(rn, c, cause) < 0)
         goto out;
     if (runner_generate_all(rn, &ep, &g, &n, cause) < 0)
         goto out;
@@ -632,39 +649,33 @@ runner_cpu_model(void)
     return model != NULL ? model : xstrdup("unknown");
 }
 
-static char *
-runner_blas(void)
-{
-    char target[512];
-    ssize_t n = readlink("/etc/alternatives/libblas.so.3-x86_64-linux-gnu", target,
-                         sizeof target - 1);
-    if (n <= 0)
-        return xstrdup("unknown");
-    target[n] = '\0';
-    return xstrdup(target);
-}
-
 char *
 runner_env_json(enum tensor_device device, int threads)
 {
     struct utsname u;
     char host[256] = "unknown";
-    char *cpu = runner_cpu_model(), *blas = runner_blas();
+    char *cpu = runner_cpu_model();
+    char dev[256];
+    const struct malloc_tuning *mt = malloc_tune_state();
     gethostname(host, sizeof host - 1);
     int have_uname = uname(&u) == 0;
     json_t *o = json_object();
     json_object_set_new(o, "cpu", json_string(cpu));
     json_object_set_new(o, "cores", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
     json_object_set_new(o, "threads", json_integer(threads));
-    json_object_set_new(o, "blas", json_string(blas));
+    json_object_set_new(o, "interop_threads", json_integer(tensor_interop_threads()));
+    json_object_set_new(o, "blas", json_string(tensor_backend_blas()));
+    json_object_set_new(o, "malloc", json_string(mt->state ? mt->state : "not set"));
     json_object_set_new(o, "libtorch", json_string(tensor_backend_version()));
+    json_object_set_new(o, "libtorch_cuda", json_boolean(tensor_cuda_built()));
     json_object_set_new(o, "device", json_string(tensor_device_name(device)));
+    json_object_set_new(o, "device_info", json_string(tensor_device_info(device, dev,
+                                                                           sizeof dev)));
     json_object_set_new(o, "host", json_string(host));
     json_object_set_new(o, "kernel", json_string(have_uname ? u.release : "unknown"));
     char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(o);
     free(cpu);
-    free(blas);
     char *out = xstrdup(text);
     free(text);
     return out;
@@ -752,7 +763,7 @@ runner_calibrate(const struct runner_params *p, char **cause)
         return -1;
     struct runner rn = {.p = p};
     double per_call = -1;
-    if (runner_load_model(&rn, runner_model_of(&rn, &cells[0]), cause) == 0) {
+    if (runner_load_model(&rn, &cells[0], cause) == 0) {
         struct engine_params ep;
         runner_engine_params(&rn, &cells[0], 1, &ep);
         ep.on_step = NULL;

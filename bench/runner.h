@@ -3,7 +3,7 @@
  * and stored as it completes.
  *
  * For each cell, in the spec's run order (the costliest axis outermost), the runner makes sure
- * the cell's reference exists: the uncached generation with the same model, seed, class,
+ * the cell's reference exists: the uncached generation with the same model, dtype, seed, class,
  * sampler, scheduler, steps and cfg, computed once and shared by every cell that differs only
  * in cache knobs.  References and cells are measured the same way:
  *

@@ -4,8 +4,10 @@
  *
  * Concept: a spec is up to three axes, each one knob with its parsed values and the text the
  * user wrote, plus one fixed value for every knob (its default until set).  Its canonical form
- * is compact JSON with a fixed key order and every knob that is not on an axis spelled out, so
- * two specs that run the same cells print the same text; the store keys sweeps by it.
+ * is compact JSON with a fixed key order and every knob that is not on an axis spelled out
+ * (except a quiet_default knob at its default, so that sweeps stored before that knob existed
+ * keep their text), so two specs that run the same cells print the same text; the store keys
+ * sweeps by it.
  *
  * Cells are numbered in grid order (x fastest) and listed in run order: the axes sorted by
  * switching cost, costliest outermost, ties in the order z, y, x (A1111's xyz_grid does the
@@ -84,6 +86,14 @@ static const struct sweep_knob_info sweep_knobs[SWEEP_KNOB_COUNT] = {
         .name = "compile", .kind = SWEEP_KIND_NAME, .cost = 0.5, .default_text = "none",
         .help = "compile mode (only none for now)",
     },
+    /* A new dtype reloads the model (weights are converted once, on load): costlier than a
+     * compile mode, cheaper than another model file.  It changes what is computed, so it picks
+     * the reference: a bf16 cell is compared with the uncached bf16 generation. */
+    [SWEEP_KNOB_DTYPE] = {
+        .name = "dtype", .kind = SWEEP_KIND_NAME, .cost = 0.75, .default_text = "f32",
+        .quiet_default = 1,
+        .help = "the model's compute dtype: f32, bf16 or f16 (the sampler stays float32)",
+    },
 };
 
 static const char *const sweep_axis_names[SWEEP_AXIS_COUNT] = {"x", "y", "z"};
@@ -122,6 +132,13 @@ sweep_knob_lookup(const char *name, char **cause)
     if (k < 0)
         err_set(cause, "unknown knob '%s' (did you mean '%s'?)", name, hint);
     return k;
+}
+
+/* Whether knob k at value text is left out of the canonical spec and the hashes. */
+static int
+sweep_knob_quiet(int k, const char *text)
+{
+    return sweep_knobs[k].quiet_default && strcmp(text, sweep_knobs[k].default_text) == 0;
 }
 
 /* Whether the knob picks the uncached reference image (see the concept comment). */
@@ -480,7 +497,7 @@ sweep_spec_canonical(const struct sweep_spec *s)
         free(t);
     }
     for (int k = 0; k < SWEEP_KNOB_COUNT; k++)
-        if (sweep_spec_axis_of(s, k) < 0)
+        if (sweep_spec_axis_of(s, k) < 0 && !sweep_knob_quiet(k, s->fixed[k].text))
             json_object_set_new(fixed, sweep_knobs[k].name, sweep_json_string(s->fixed[k].text));
     json_object_set_new(o, "fixed", fixed);
     json_object_set_new(o, "repeat", json_integer(s->repeat));
@@ -541,6 +558,8 @@ sweep_cell_hash(const struct sweep_cell *c, int ref, char out[17])
     sha256_init(&h);
     for (int k = 0; k < SWEEP_KNOB_COUNT; k++) {
         if (ref && !sweep_knob_in_ref(k))
+            continue;
+        if (sweep_knob_quiet(k, c->v[k]->text))
             continue;
         const char *name = sweep_knobs[k].name, *text = c->v[k]->text;
         sha256_update(&h, name, strlen(name));

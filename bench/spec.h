@@ -17,7 +17,8 @@
  * Float ranges step in exact decimal: `0.1-0.3 (+0.1)` is 0.1, 0.2, 0.3 and every value keeps a
  * canonical decimal text (`0.3`, never `0.30000000000000004`) used as its label and stored in
  * the database.  Names (sampler, scheduler, compile) are checked against their registries up
- * front; an unknown name is an error naming the closest valid one.  Empty or reversed ranges,
+ * front (dtype against core/model's compute dtypes); an unknown name is an error naming the
+ * closest valid one.  Empty or reversed ranges,
  * zero steps, duplicates and more than SWEEP_MAX_VALUES values are errors.
  *
  * Ownership: a struct sweep_spec is caller storage (sweep_spec_init / sweep_spec_release) that
@@ -52,6 +53,7 @@ enum sweep_knob {
     SWEEP_KNOB_CLASS,       /* class, int >= 0 (checked against the model by the runner) */
     SWEEP_KNOB_MODEL,       /* model, a path (text) */
     SWEEP_KNOB_COMPILE,     /* compile, name: only "none" for now */
+    SWEEP_KNOB_DTYPE,       /* dtype, name: the model's compute dtype (f32, bf16, f16) */
     SWEEP_KNOB_COUNT
 };
 
@@ -66,6 +68,9 @@ struct sweep_knob_info {
     double cost;            /* switching cost: the costliest axis is the outermost loop */
     const char *default_text;   /* the fixed value when not given */
     const char *help;       /* one line for `fbw list knobs` */
+    int quiet_default;      /* 1: at its default the knob is left out of the canonical spec and
+                             * of the cell hashes (a knob added after stores existed: their
+                             * sweeps keep their keys, and an absent knob reads as its default) */
 };
 
 /* The knob table, indexed by enum sweep_knob. */
@@ -128,7 +133,8 @@ struct sweep_cell {
     size_t number;          /* position in grid order: x fastest, then y, then z */
     size_t ix, iy, iz;      /* value index on each axis (0 for unused axes) */
     const struct sweep_value *v[SWEEP_KNOB_COUNT];  /* every knob's value, borrowed */
-    char config_hash[17];   /* 16 hex digits over every knob's canonical text */
+    char config_hash[17];   /* 16 hex digits over every knob's canonical text (quiet
+                             * defaults left out, see quiet_default) */
     char ref_hash[17];      /* the same over the knobs that are not cache knobs */
 };
 

@@ -77,9 +77,13 @@ cli_device(const char *flag, const char *text, enum tensor_device *out)
         return 0;
     }
     if (strcmp(text, "cuda") == 0) {
+        if (!tensor_cuda_built())
+            return cli_bad(flag, text, "this fbw was built against a CPU-only libtorch "
+                           "(build against a CUDA PyTorch: make LIBTORCH=<torch dir>)");
         if (!tensor_cuda_available())
-            return cli_bad(flag, text, "no CUDA device (fbw was built against a libtorch "
-                           "without CUDA, or no GPU is visible)");
+            return cli_bad(flag, text, "no CUDA device is visible (fbw is built with CUDA, "
+                           "but the driver finds no GPU; check nvidia-smi and "
+                           "CUDA_VISIBLE_DEVICES)");
         *out = TENSOR_CUDA;
         return 0;
     }

@@ -62,7 +62,7 @@ void cli_set_threads(struct app *app, int threads);
     "                    [--max-consecutive-cache-hits N] [--start F] [--end F] --out IMG.png\n" \
     "                    [--denoise F] [--eta F] [--s-noise F] [--trace FILE.jsonl]\n" \
     "                    [--latent-out FILE.safetensors] [--threads N]\n" \
-    "                    [--device cpu|cuda] [--quiet]\n"
+    "                    [--device cpu|cuda] [--dtype f32|bf16|f16] [--quiet]\n"
 #define USAGE_SIGMAS \
     "usage: fbw sigmas --scheduler NAME --steps N\n" \
     "                  [--model FILE | --beta-schedule linear|scaled_linear |\n" \

@@ -24,7 +24,7 @@
     "maths and WaveSpeed's First Block Cache, and writes:\n" \
     "  --out IMG.png            the image (8-bit RGB; parameters in a tEXt chunk)\n" \
     "  --trace FILE.jsonl       one JSON object per model call: step, call, sigma,\n" \
-    "                           timestep, rel_l1, hit, reason, ms (and seq)\n" \
+    "                           timestep, rel_l1, hit, reason, ms (and seq, dtype)\n" \
     "  --latent-out FILE        the raw float32 output as safetensors tensor 'x0'\n" \
     "then prints one summary line (steps, model calls, hits, hit rate, wall seconds).\n\n" \
     "defaults (ComfyUI KSampler's): --steps 20 --cfg 8 --sampler euler --scheduler simple,\n" \
@@ -39,6 +39,8 @@
     "                           defaults: eta 1, or 0 where a sampler has no eta; s_noise 1)\n" \
     "  --threads N              ATen intra-op threads (default: libtorch's)\n" \
     "  --device cpu|cuda        where the model runs (noise is always drawn on the CPU)\n" \
+    "  --dtype f32|bf16|f16     the model's compute dtype (f32): weights are converted\n" \
+    "                           once on load; the sampler, noise and output stay float32\n" \
     "  --quiet                  no progress bar\n" \
     "See `fbw list samplers` and `fbw list schedulers` for the names.\n"
 
@@ -46,13 +48,14 @@ struct generate_opts {
     const char *model, *out, *trace, *latent_out;
     struct engine_params p;
     enum tensor_device device;
+    enum tensor_dtype dtype;
     int threads, quiet;
 };
 
 enum {
     OPT_MODEL = 256, OPT_CLASS, OPT_SEED, OPT_STEPS, OPT_SAMPLER, OPT_SCHEDULER, OPT_CFG,
     OPT_THRESHOLD, OPT_MAX_HITS, OPT_START, OPT_END, OPT_OUT, OPT_TRACE, OPT_LATENT,
-    OPT_THREADS, OPT_DEVICE, OPT_QUIET, OPT_HELP, OPT_DENOISE, OPT_ETA, OPT_S_NOISE,
+    OPT_THREADS, OPT_DEVICE, OPT_QUIET, OPT_HELP, OPT_DENOISE, OPT_ETA, OPT_S_NOISE, OPT_DTYPE,
 };
 
 static const struct option generate_longopts[] = {
@@ -77,10 +80,22 @@ static const struct option generate_longopts[] = {
     {"s-noise", required_argument, NULL, OPT_S_NOISE},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"device", required_argument, NULL, OPT_DEVICE},
+    {"dtype", required_argument, NULL, OPT_DTYPE},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
+
+/* --dtype: a compute dtype, with the sweep grammar's wording for an unknown one. */
+static int
+generate_dtype(const char *v, enum tensor_dtype *out)
+{
+    if (model_dtype_find(v, out) == 0)
+        return 0;
+    cli_usage_error("generate", USAGE_GENERATE, "unknown dtype '%s' (did you mean '%s'?)", v,
+                    model_dtype_closest(v));
+    return -1;
+}
 
 /* One flag into o; -1 on a bad value, 1 for --help. */
 static int
@@ -114,6 +129,7 @@ generate_opt(struct generate_opts *o, int c, const char *flag, const char *v)
     case OPT_S_NOISE: return cli_double(flag, v, 0, 100, &p->s_noise);
     case OPT_THREADS: return cli_int(flag, v, 0, 1024, &o->threads);
     case OPT_DEVICE: return cli_device(flag, v, &o->device);
+    case OPT_DTYPE: return generate_dtype(v, &o->dtype);
     default: return -1;
     }
 }
@@ -121,7 +137,8 @@ generate_opt(struct generate_opts *o, int c, const char *flag, const char *v)
 static int
 generate_parse(int argc, char **argv, struct generate_opts *o)
 {
-    *o = (struct generate_opts){.p = ENGINE_PARAMS_DEFAULT, .device = TENSOR_CPU};
+    *o = (struct generate_opts){.p = ENGINE_PARAMS_DEFAULT, .device = TENSOR_CPU,
+                                .dtype = TENSOR_F32};
     int c, idx;
     optind = 1;
     opterr = 0;
@@ -173,11 +190,11 @@ generate_infotext(const struct generate_opts *o)
         snprintf(s_noise, sizeof s_noise, "%g", p->s_noise);
     return xasprintf("class: %lld, seed: %llu, steps: %d, sampler: %s, scheduler: %s, cfg: %g, "
                      "denoise: %g, eta: %s, s_noise: %s, residual_diff_threshold: %g, "
-                     "max_consecutive_cache_hits: %d, start: %g, end: %g, model: %s",
+                     "max_consecutive_cache_hits: %d, start: %g, end: %g, dtype: %s, model: %s",
                      (long long)p->label, (unsigned long long)p->seed, p->steps, p->sampler,
                      p->scheduler, p->cfg, p->denoise, eta, s_noise,
                      p->cache.residual_diff_threshold, p->cache.max_consecutive_cache_hits,
-                     p->cache.start, p->cache.end, o->model);
+                     p->cache.start, p->cache.end, tensor_dtype_name(o->dtype), o->model);
 }
 
 static int
@@ -244,7 +261,7 @@ cmd_generate(int argc, char **argv, struct app *app)
         free(cause);
         return rc;
     }
-    struct model *m = model_load(o.model, o.device, &cause);
+    struct model *m = model_load_as(o.model, o.device, o.dtype, &cause);
     if (m == NULL) {
         rc = cli_fail("%s", cause);
         free(cause);

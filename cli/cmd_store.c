@@ -140,7 +140,8 @@ cmd_show(int argc, char **argv, struct app *app)
     int rc = store_parse("show", USAGE_SHOW, argc, argv, &o);
     if (rc == 1) {
         fputs(USAGE_SHOW "\nOne run (a cell or a reference; RUN is the id `fbw runs --sweep`\n"
-              "lists) in hyperfine's style: time mean ± σ, range, median and percentiles,\n"
+              "lists) in hyperfine's style: its settings (dtype among them), time mean ± σ,\n"
+              "range, median and percentiles, the device memory peak (where measured: GPU),\n"
               "outlier and slow-first-run warnings, speed-up over the uncached reference, the\n"
               "cache's calls, hits and the steps that hit, and the image diff.\n", stdout);
         return EXIT_OK;

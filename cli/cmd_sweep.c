@@ -27,16 +27,18 @@
     "\nRuns every cell of an X/Y(/Z) grid of settings, each measured as a first (compile)\n" \
     "generation, --warmup W discarded generations and --repeat R measured ones (or more,\n" \
     "until --budget seconds of measuring), and compares each cell's image with its\n" \
-    "reference: the uncached generation with the same model, seed, class, sampler,\n" \
-    "scheduler, steps and cfg, computed once for all cells that differ only in cache\n" \
-    "knobs.  Everything goes into the store (--db, default fbw.db): running the same\n" \
-    "sweep again resumes it; complete cells are never recomputed.  Ctrl-C stops\n" \
+    "reference: the uncached generation with the same model, dtype, seed, class,\n" \
+    "sampler, scheduler, steps and cfg, computed once for all cells that differ only\n" \
+    "in cache knobs.  Everything goes into the store (--db, default fbw.db): running\n" \
+    "the same sweep again resumes it; complete cells are never recomputed.  Ctrl-C stops\n" \
     "between steps and keeps every complete cell.\n\n" \
     "Axes: --x/--y/--z KNOB=VALUES.  Values: a,b,c | a-b | a-b (+s) | a-b [n] |\n" \
     "1, 2, .., 10 | a:b:s.  Float steps are exact decimals (0.1-0.3 (+0.1) is three\n" \
     "values).  Knobs (`fbw list knobs`): residual_diff_threshold (threshold),\n" \
     "max_consecutive_cache_hits (max_hits), start, end, sampler, scheduler, steps, cfg,\n" \
-    "seed, class, model, compile.  Any knob not on an axis takes its fixed value:\n" \
+    "seed, class, model, compile, dtype (f32, bf16 or f16: the model's compute dtype; a\n" \
+    "bf16 cell is compared with the uncached bf16 reference).  Any knob not on an axis\n" \
+    "takes its fixed value:\n" \
     "--KNOB VALUE, or the default.  SPEC.json: {\"x\": \"threshold=0.05-0.3 [6]\",\n" \
     "\"y\": \"scheduler=normal,karras\", \"fixed\": {\"steps\": 30}, \"repeat\": 3}; flags\n" \
     "given with a file override it.\n\n" \

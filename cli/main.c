@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/malloc_tune.h"
 #include "util/err.h"
 
 static const struct cli_command main_commands[] = {
@@ -52,7 +53,10 @@ main_usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-    struct app app = {.argv0 = argv[0], .threads = tensor_threads(0)};
+    /* Before libtorch allocates anything: the allocator, then one thread count for every pool
+     * (ATen's intra-op pool, OpenMP, MKL), libtorch's default until --threads says otherwise. */
+    malloc_tune_apply(NULL);
+    struct app app = {.argv0 = argv[0], .threads = tensor_threads(tensor_threads(0))};
     if (argc < 2 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
         return cmd_tui(argc, argv, &app);
     if (argc < 2) {

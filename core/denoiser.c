@@ -3,6 +3,10 @@
  *
  * Matches ComfyUI comfy/model_base.py _apply_model + comfy/model_sampling.py
  * (EPS calculate_input / calculate_denoised) + comfy/samplers.py cfg_function.
+ *
+ * The dtype boundary is here, as in _apply_model: x, sigma and the CFG mix are float32; the
+ * model input is cast to the model's compute dtype (xc.to(dtype)), the timestep stays float32,
+ * and the model output is cast back to float32 (.float()) before calculate_denoised.
  */
 #include "core/denoiser.h"
 
@@ -15,6 +19,7 @@
 struct denoiser {
     struct denoiser_params p;
     struct tensor_scope *call;      /* one call's intermediates */
+    struct tensor_timer *timer;     /* CUDA events on a GPU model, NULL: the host clock */
     int step, call_index, calls;
     double call_seconds;
 };
@@ -25,6 +30,9 @@ denoiser_new(const struct denoiser_params *p)
     struct denoiser *d = xcalloc(1, sizeof *d);
     d->p = *p;
     d->call = tensor_scope_new(TENSOR_SCOPE_INFERENCE);
+    /* A GPU call is timed on the GPU's stream; the host clock would see only the launches. */
+    if (p->model != NULL && model_device(p->model) == TENSOR_CUDA)
+        d->timer = tensor_timer_new(TENSOR_CUDA, NULL);
     return d;
 }
 
@@ -34,6 +42,7 @@ denoiser_free(struct denoiser *d)
     if (d == NULL)
         return;
     tensor_scope_free(d->call);
+    tensor_timer_free(d->timer);
     free(d);
 }
 
@@ -54,6 +63,12 @@ double
 denoiser_call_seconds(const struct denoiser *d)
 {
     return d->call_seconds;
+}
+
+const char *
+denoiser_timer_kind(const struct denoiser *d)
+{
+    return tensor_timer_kind(d->timer);
 }
 
 /* ComfyUI skips the uncond pass when math.isclose(cfg, 1.0) (rel_tol 1e-9). */
@@ -79,7 +94,8 @@ denoiser_inputs(struct denoiser *d, struct tensor *x, double sigma, double times
     for (int64_t i = 0; i < n; i++)
         labels[i] = i < B ? d->p.label : model_config(d->p.model)->num_classes;
     struct cache_input in = {
-        .x = batched ? tensor_cat(s, pair, 2, 0) : xin,
+        .x = tensor_to(s, batched ? tensor_cat(s, pair, 2, 0) : xin,
+                       model_dtype(d->p.model), dev),
         .timestep = tensor_full(s, timestep, TENSOR_F32, 1, &n, dev),
         .y = tensor_from_data(s, labels, TENSOR_I64, 1, &n, dev),
         .sigma = sigma,
@@ -107,7 +123,8 @@ denoiser_model(struct denoiser *d, struct tensor *x, double sigma, double timest
     const int64_t B = tensor_dim(x, 0);
     const int C = model_out_channels(d->p.model);
     struct cache_input in = denoiser_inputs(d, x, sigma, timestep, batched);
-    struct tensor *out = cache_forward(d->p.cache, d->p.model, cs, &in, rec);
+    struct tensor *out = tensor_to(cs, cache_forward(d->p.cache, d->p.model, cs, &in, rec),
+                                   TENSOR_F32, model_device(d->p.model));
     if (!batched)
         return denoiser_x0(cs, x, out, C, sigma);
     struct tensor *cond = denoiser_x0(cs, x, tensor_narrow(cs, out, 0, 0, B), C, sigma);
@@ -126,6 +143,8 @@ denoiser_eval(struct denoiser *d, struct tensor_scope *s, struct tensor *x, doub
         return NULL;
     }
     const double t0 = clock_now();
+    if (d->timer != NULL)
+        tensor_timer_start(d->timer);
     const double timestep = model_sampling_timestep(d->p.ms, sigma);
 
     struct trace_record scratch, *rec = d->p.trace ? trace_append(d->p.trace) : &scratch;
@@ -141,10 +160,11 @@ denoiser_eval(struct denoiser *d, struct tensor_scope *s, struct tensor *x, doub
     struct tensor *result = err ? NULL : tensor_copy_to(s, den);
     if (err != NULL)
         tensor_scope_set_error(s, err);
-    if (d->p.model != NULL)
-        tensor_synchronize(model_device(d->p.model));
+    if (d->timer != NULL)
+        rec->ms = tensor_timer_stop(d->timer);      /* waits for the GPU */
     tensor_scope_reset(cs);
-    rec->ms = (clock_now() - t0) * 1e3;
+    if (d->timer == NULL)
+        rec->ms = (clock_now() - t0) * 1e3;
     d->calls++;
     d->call_seconds += rec->ms * 1e-3;
     return result;

@@ -10,9 +10,13 @@
  * in one model call ([cond; uncond], uncond = the null class) and
  * D = D_uncond + (D_cond - D_uncond) * cfg over every channel; cfg == 1 skips
  * the uncond half, as ComfyUI does (comfy/samplers.py sampling_function).
+ * x and D are float32 whatever the model's compute dtype: the model input is
+ * cast to that dtype and the model output back to float32 (ComfyUI's
+ * _apply_model), so only the network runs in bf16 or f16.
  *
  * Every call appends a trace record (step, call, sigma, timestep, the cache
- * decision and the call's wall time).  The caller sets the step with
+ * decision and the call's time: CUDA events around the call on a GPU, the
+ * host clock after a synchronisation otherwise).  The caller sets the step with
  * denoiser_begin_step; calls within a step are numbered from 0.
  *
  * Ownership: the denoiser borrows the model, model sampling, cache and trace;
@@ -56,5 +60,7 @@ struct tensor *denoiser_eval(struct denoiser *d, struct tensor_scope *s, struct 
 /* Model calls so far and their total wall time in seconds. */
 int denoiser_calls(const struct denoiser *d);
 double denoiser_call_seconds(const struct denoiser *d);
+/* How calls are timed: "cuda-events" for a model on a GPU, else "host-clock". Static storage. */
+const char *denoiser_timer_kind(const struct denoiser *d);
 
 #endif

@@ -148,8 +148,13 @@ engine_generate(struct model *m, const struct engine_params *p, struct engine_re
 {
     memset(out, 0, sizeof *out);
     trace_init(&out->trace);
+    out->dtype = model_dtype(m);
+    out->trace.dtype = tensor_dtype_name(out->dtype);
+    out->peak_device_bytes = -1;
     if (engine_check_params(m, p, cause) < 0)
         return -1;
+    /* A new high-water window for this generation (weights loaded earlier count as resident). */
+    tensor_device_peak_bytes(model_device(m), 1);
     const double t0 = clock_now();
     const struct sampler *smp = sampler_find(p->sampler);
     struct engine_run run = {0};
@@ -187,7 +192,9 @@ engine_generate(struct model *m, const struct engine_params *p, struct engine_re
         goto out;
     out->calls = denoiser_calls(run.den);
     out->call_seconds = denoiser_call_seconds(run.den);
+    out->timer = denoiser_timer_kind(run.den);
     out->wall_seconds = clock_now() - t0;
+    out->peak_device_bytes = tensor_device_peak_bytes(model_device(m), 0);
     rc = 0;
 out:
     engine_run_release(&run);

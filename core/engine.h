@@ -10,7 +10,8 @@
  * denoise, else sigma_0; CONST: sigma_0), per-step noise from a second CPU
  * generator with the same seed, a fresh cache state, and for CONST the final
  * division by (1 - sigma_last).  With the same inputs the output is
- * bit-identical.
+ * bit-identical.  The model runs in its compute dtype (model_load_as); the
+ * noise, the sampler's state and the output are float32 in every dtype.
  *
  * Ownership: engine_generate fills caller storage (struct engine_result) that
  * engine_result_release frees; the model is borrowed.
@@ -54,8 +55,12 @@ struct engine_result {
     int nsigmas;
     struct trace trace;             /* one record per model call */
     double wall_seconds;            /* the whole generation, noise to host copy */
-    double call_seconds;            /* sum of the model calls' wall times */
+    double call_seconds;            /* sum of the model calls' times */
+    const char *timer;              /* how calls were timed: "cuda-events" or "host-clock" */
     int calls;
+    enum tensor_dtype dtype;        /* the model's compute dtype (also trace.dtype) */
+    int64_t peak_device_bytes;      /* device memory high-water mark of the generation;
+                                     * -1 = not measured (the CPU) */
 };
 
 /* Build the model sampling a model's config asks for; -1 + cause if unsupported. */

@@ -6,7 +6,8 @@
  * tensor the architecture expects must be present with its exact shape in
  * F32, F16 or BF16, and nothing unexpected may be left over - a typo in a key
  * would otherwise silently leave a weight at zero.  Weights are converted to
- * float32 on the model's device and live in the model's persistent scope.
+ * the compute dtype (float32 unless asked otherwise) on the model's device in
+ * one cast from the file's dtype, and live in the model's persistent scope.
  *
  * Each block's intermediates go to a private work scope reset after the
  * block, so a forward pass holds only one block's activations at a time.
@@ -21,6 +22,7 @@
 #include "core/model_impl.h"
 #include "core/safetensors.h"
 #include "util/err.h"
+#include "util/strdist.h"
 
 #define MODEL_CONFIG_KEY "fbw.config"
 
@@ -30,6 +32,7 @@ struct model {
     const struct model_arch *arch;
     void *impl;
     enum tensor_device device;
+    enum tensor_dtype dtype;            /* the compute dtype: weights and blocks */
     int trainable;                      /* weights are autograd leaves (model_load_trainable) */
     struct tensor **w;                  /* weight i in the arch's param order (in `weights`) */
     struct model_param *params;         /* what weight i is: name, shape, fixed or trained */
@@ -40,6 +43,37 @@ struct model {
 };
 
 static const struct model_arch *const model_archs[] = {&model_arch_dit};
+
+const enum tensor_dtype model_dtypes[MODEL_DTYPE_COUNT] = {TENSOR_F32, TENSOR_BF16, TENSOR_F16};
+
+int
+model_dtype_find(const char *name, enum tensor_dtype *out)
+{
+    for (int i = 0; i < MODEL_DTYPE_COUNT; i++)
+        if (strcmp(name, tensor_dtype_name(model_dtypes[i])) == 0) {
+            *out = model_dtypes[i];
+            return 0;
+        }
+    return -1;
+}
+
+const char *
+model_dtype_closest(const char *name)
+{
+    const char *names[MODEL_DTYPE_COUNT];
+    for (int i = 0; i < MODEL_DTYPE_COUNT; i++)
+        names[i] = tensor_dtype_name(model_dtypes[i]);
+    return strdist_closest(name, names, MODEL_DTYPE_COUNT);
+}
+
+static int
+model_dtype_ok(enum tensor_dtype dtype)
+{
+    for (int i = 0; i < MODEL_DTYPE_COUNT; i++)
+        if (model_dtypes[i] == dtype)
+            return 1;
+    return 0;
+}
 
 static const struct model_arch *
 model_arch_find(const char *name)
@@ -271,14 +305,15 @@ model_shape_text(char *buf, size_t size, int ndim, const int64_t *shape)
         snprintf(buf + n, size - n, "]");
 }
 
-/* Convert one checkpoint tensor to float32 on the device. */
+/* Convert one checkpoint tensor to the compute dtype on the device: one cast from the file's
+ * dtype (a bf16 file read as f16 is rounded once, never through an intermediate dtype). */
 static struct tensor *
 model_load_param(struct model *m, const struct safetensors_tensor *t)
 {
     enum tensor_dtype dt = t->dtype == SAFETENSORS_F32 ? TENSOR_F32 :
                            t->dtype == SAFETENSORS_F16 ? TENSOR_F16 : TENSOR_BF16;
     struct tensor *raw = tensor_from_data(m->weights, t->data, dt, t->ndim, t->shape, TENSOR_CPU);
-    return tensor_to(m->weights, raw, TENSOR_F32, m->device);
+    return tensor_to(m->weights, raw, m->dtype, m->device);
 }
 
 static int
@@ -323,8 +358,10 @@ model_load_weights(struct model *m, const struct safetensors *st, struct tensor 
 }
 
 static struct model *
-model_open(const char *path, enum tensor_device device, int trainable, char **cause)
+model_open(const char *path, enum tensor_device device, enum tensor_dtype dtype, int trainable,
+           char **cause)
 {
+    CHECK(model_dtype_ok(dtype) && (!trainable || dtype == TENSOR_F32));
     char *why = NULL;
     struct tensor **w = NULL;
     struct safetensors *st = safetensors_open(path, cause);
@@ -334,6 +371,7 @@ model_open(const char *path, enum tensor_device device, int trainable, char **ca
     enum tensor_scope_mode mode = trainable ? TENSOR_SCOPE_GRAD : TENSOR_SCOPE_INFERENCE;
     m->path = xstrdup(path);
     m->device = device;
+    m->dtype = dtype;
     m->trainable = trainable;
     m->weights = tensor_scope_new(mode);
     m->work = tensor_scope_new(mode);
@@ -372,13 +410,20 @@ fail:
 struct model *
 model_load(const char *path, enum tensor_device device, char **cause)
 {
-    return model_open(path, device, 0, cause);
+    return model_open(path, device, TENSOR_F32, 0, cause);
+}
+
+struct model *
+model_load_as(const char *path, enum tensor_device device, enum tensor_dtype dtype,
+              char **cause)
+{
+    return model_open(path, device, dtype, 0, cause);
 }
 
 struct model *
 model_load_trainable(const char *path, enum tensor_device device, char **cause)
 {
-    return model_open(path, device, 1, cause);
+    return model_open(path, device, TENSOR_F32, 1, cause);
 }
 
 int
@@ -409,6 +454,7 @@ model_new_custom(const struct model_arch *arch, const struct model_config *cfg, 
     m->arch = arch;
     m->impl = impl;
     m->device = device;
+    m->dtype = TENSOR_F32;
     m->weights = tensor_scope_new(TENSOR_SCOPE_INFERENCE);
     m->work = tensor_scope_new(TENSOR_SCOPE_INFERENCE);
     return m;
@@ -452,6 +498,12 @@ enum tensor_device
 model_device(const struct model *m)
 {
     return m->device;
+}
+
+enum tensor_dtype
+model_dtype(const struct model *m)
+{
+    return m->dtype;
 }
 
 const char *

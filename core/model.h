@@ -8,13 +8,13 @@
  * config in __metadata__["fbw.config"].
  *
  * Ownership: struct model owns its weights (a persistent tensor scope on the
- * model's device, float32) and a private work scope that holds a block's
+ * model's device, in its compute dtype) and a private work scope that holds a block's
  * intermediates only while the block runs.  Tensors returned by
  * model_embed/model_block/model_final live in the scope the caller passes.
  * A model is not thread-safe (the work scope is shared by its calls).
  *
  * Example:
- *     struct model *m = model_load("dit.safetensors", TENSOR_CPU, &cause);
+ *     struct model *m = model_load_as("dit.safetensors", TENSOR_CPU, TENSOR_BF16, &cause);
  *     struct model_state st;
  *     model_embed(m, s, x, t, y, &st);
  *     for (int i = 0; i < model_depth(m); i++) model_block(m, s, i, &st);
@@ -59,10 +59,29 @@ struct model_state {
 struct model;
 
 /*
+ * Compute dtypes.  A model runs in one of these: its weights are converted to it once, on load,
+ * from whatever the file holds (F32, F16 or BF16: one rounding, never two), and every block
+ * computes in it.  The sampler's maths stays float32 (as ComfyUI): the denoiser casts the model
+ * input to the compute dtype and the model output back to float32.  FBCache's indicator and
+ * rel-L1 are computed on the model's tensors, in its dtype (as WaveSpeed).
+ */
+#define MODEL_DTYPE_COUNT 3
+/* f32 (the default), bf16, f16, in that order. */
+extern const enum tensor_dtype model_dtypes[MODEL_DTYPE_COUNT];
+/* The compute dtype called name ("f32", "bf16", "f16"): 0 and *out, or -1. */
+int model_dtype_find(const char *name, enum tensor_dtype *out);
+/* The compute dtype name closest to name (for "did you mean"). Static storage. */
+const char *model_dtype_closest(const char *name);
+
+/*
  * Load and validate a checkpoint; weights become float32 on device.  Returns
  * NULL and an allocated *cause naming the file and the problem on failure.
  */
 struct model *model_load(const char *path, enum tensor_device device, char **cause);
+/* The same with the weights converted to dtype, one of model_dtypes[] (a programmer error
+ * otherwise). */
+struct model *model_load_as(const char *path, enum tensor_device device, enum tensor_dtype dtype,
+                            char **cause);
 /* NULL-safe. */
 void model_free(struct model *m);
 
@@ -70,13 +89,15 @@ const struct model_config *model_config(const struct model *m);
 int model_depth(const struct model *m);
 int64_t model_param_count(const struct model *m);
 enum tensor_device model_device(const struct model *m);
+/* The compute dtype: the weights' and the blocks' (TENSOR_F32 unless loaded otherwise). */
+enum tensor_dtype model_dtype(const struct model *m);
 const char *model_path(const struct model *m);
 /* Number of output channels that are the prediction (in_channels). */
 int model_out_channels(const struct model *m);
 
 /*
- * x (B, C, H, W) model input, timestep (B) float32, y (B) int64 labels
- * (num_classes = the null class).  Fills st with tensors in s.
+ * x (B, C, H, W) model input in the model's dtype, timestep (B) float32, y (B) int64 labels
+ * (num_classes = the null class).  Fills st with tensors in s, in the model's dtype.
  */
 void model_embed(struct model *m, struct tensor_scope *s, struct tensor *x,
                  struct tensor *timestep, struct tensor *y, struct model_state *st);

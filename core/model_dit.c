@@ -46,7 +46,7 @@ struct dit {
     struct tensor *t_w0, *t_b0;         /* (H, 256), (H) */
     struct tensor *t_w2, *t_b2;         /* (H, H), (H) */
     struct tensor *label_table;         /* (K+1, H) */
-    struct tensor *freqs;               /* (128) timestep frequencies, float32 like DiT */
+    struct tensor *freqs;               /* (128) timestep frequencies, float32 in every dtype */
     struct dit_block *blocks;           /* depth */
     struct tensor *final_w, *final_b;   /* (p*p*Co, H), (p*p*Co) */
     struct tensor *final_ada_w, *final_ada_b;   /* (2H, H), (2H) */
@@ -245,11 +245,15 @@ dit_embed(void *impl, struct tensor_scope *s, struct tensor *x, struct tensor *t
     struct tensor *p = tensor_conv2d(s, x, d->patch_w, d->patch_b, d->cfg.patch_size, 0);
     p = tensor_transpose(s, tensor_reshape(s, p, 3, (int64_t[]){B, H, -1}), 1, 2);
     st->h = tensor_add(s, p, d->pos_embed);
-    /* Timestep: cat[cos, sin](t * freqs) -> Linear -> SiLU -> Linear.  (B, 256) -> (B, H) */
+    /* Timestep: cat[cos, sin](t * freqs) -> Linear -> SiLU -> Linear.  (B, 256) -> (B, H)
+     * The frequencies are float32 whatever the model's dtype, and the embedding is cast to the
+     * weights' dtype before the first linear (ComfyUI: timestep_embedding(...).to(dtype)). */
     struct tensor *args = tensor_mul(s, tensor_unsqueeze(s, timestep, 1),
                                      tensor_unsqueeze(s, d->freqs, 0));
     struct tensor *cs[2] = {tensor_cos(s, args), tensor_sin(s, args)};
-    struct tensor *temb = tensor_linear(s, tensor_cat(s, cs, 2, 1), d->t_w0, d->t_b0);
+    struct tensor *tfreq = tensor_to(s, tensor_cat(s, cs, 2, 1), tensor_dtype(d->t_w0),
+                                     tensor_device(d->t_w0));
+    struct tensor *temb = tensor_linear(s, tfreq, d->t_w0, d->t_b0);
     temb = tensor_linear(s, tensor_silu(s, temb), d->t_w2, d->t_b2);
     /* c = t_emb + y_emb (B, H); every adaLN reads silu(c). */
     st->c = tensor_add(s, temb, tensor_embedding(s, d->label_table, y));
@@ -278,7 +282,7 @@ dit_attention(const struct dit *d, const struct dit_block *b, struct tensor_scop
 static struct tensor *
 dit_gated_add(struct tensor_scope *s, struct tensor *h, struct tensor *gate, struct tensor *y)
 {
-    return tensor_add(s, h, tensor_mul(s, tensor_unsqueeze(s, gate, 1), y));
+    return tensor_addcmul(s, h, tensor_unsqueeze(s, gate, 1), y);
 }
 
 static struct tensor *

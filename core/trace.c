@@ -130,6 +130,8 @@ trace_write_jsonl(const struct trace *t, FILE *f)
         json_object_set_new(o, "reason", json_string(trace_reason_name(r->reason)));
         json_object_set_new(o, "ms", json_real(r->ms));
         json_object_set_new(o, "seq", json_integer(r->seq));
+        if (t->dtype != NULL)
+            json_object_set_new(o, "dtype", json_string(t->dtype));
         int rc = json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
         json_decref(o);
         if (rc != 0 || fputc('\n', f) == EOF)

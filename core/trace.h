@@ -6,7 +6,8 @@
  * The engine appends one record per call of D(x, sigma); the cache policy
  * fills the decision fields.  As JSON Lines each record is one object with
  * the keys step, call, sigma, timestep, rel_l1 (number or null), hit, reason,
- * ms, in that order (DESIGN.md).
+ * ms, in that order (DESIGN.md), then seq and, when the trace knows it, dtype
+ * (the model's compute dtype, the same on every record of a generation).
  */
 #ifndef FBW_CORE_TRACE_H
 #define FBW_CORE_TRACE_H
@@ -42,11 +43,13 @@ struct trace_record {
 struct trace {
     struct trace_record *records;
     size_t count, alloc;
+    const char *dtype;  /* the calls' compute dtype ("f32", "bf16", "f16"; static storage), or
+                         * NULL when unknown (a trace read back from the store) */
 };
 
 void trace_init(struct trace *t);
 void trace_release(struct trace *t);
-/* Empties the trace, keeping its storage. */
+/* Empties the trace, keeping its storage and dtype. */
 void trace_reset(struct trace *t);
 /* Appends a zeroed record and returns it (valid until the next append). */
 struct trace_record *trace_append(struct trace *t);

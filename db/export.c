@@ -269,6 +269,9 @@ db_export_json_samples(const struct db_run_detail *d)
         json_object_set_new(o, "rep", json_integer(s->rep));
         json_object_set_new(o, "wall_ms", db_export_json_num(s->wall_ms));
         json_object_set_new(o, "calls_ms", db_export_json_num(s->calls_ms));
+        if (isfinite(s->peak_device_bytes))     /* only where the device was measured */
+            json_object_set_new(o, "peak_device_bytes",
+                                json_integer((json_int_t)s->peak_device_bytes));
         json_array_append_new(a, o);
     }
     return a;
@@ -646,6 +649,23 @@ db_show_time(const struct db_run_detail *d, FILE *out)
         fprintf(out, "  First generation %s\n", db_show_ms(a, sizeof a, first));
 }
 
+/* The device memory high-water mark over the measured generations, where it was measured. */
+static void
+db_show_memory(const struct db_run_detail *d, FILE *out)
+{
+    double peak = NAN;
+    size_t n = 0;
+    for (size_t i = 0; i < d->nsamples; i++) {
+        const struct db_sample_row *s = &d->samples[i];
+        if (s->phase != DB_PHASE_MEASURE || !isfinite(s->peak_device_bytes))
+            continue;
+        peak = n++ == 0 ? s->peak_device_bytes : fmax(peak, s->peak_device_bytes);
+    }
+    if (n > 0)
+        fprintf(out, "  Device memory peak:  %.1f MiB (max of %zu measured generation%s)\n",
+                peak / (1024.0 * 1024.0), n, n == 1 ? "" : "s");
+}
+
 /* hyperfine's warnings, worded for generations and fbw's options. */
 static void
 db_show_warnings(const struct db_run_detail *d, FILE *out)
@@ -759,6 +779,7 @@ db_show(struct db *db, int64_t run_id, FILE *out, char **cause)
         goto out;
     if (d.run.has_wall) {
         db_show_time(&d, out);
+        db_show_memory(&d, out);
         db_show_warnings(&d, out);
         fputc('\n', out);
     }

@@ -17,7 +17,8 @@
  *             stddev, median, min, max and times[] in seconds, parameters{} as text) so its
  *             scripts (plot_whisker.py, advanced_statistics.py ...) read it, followed by fbw's:
  *             id, kind, state, ..., summaries{key: stats in the key's unit}, metrics{},
- *             samples[] (every repetition, ms), trace{}, tags{}, artifacts[].  NaN is null.
+ *             samples[] (every repetition, ms; peak_device_bytes where the device's memory
+ *             was measured), trace{}, tags{}, artifacts[].  NaN is null.
  *   Markdown  | Cell | <settings that vary> | Mean [ms] | Min [ms] | Max [ms] | Relative |
  *             hit rate | PSNR |, for the runs that have timings; mean as "x ± σ"; Relative is
  *             mean / fastest mean as "r ± σ_r" with hyperfine's error propagation (the fastest
@@ -45,11 +46,12 @@ int db_format_parse(const char *name);
 int db_export(struct db *db, int64_t sweep_id, enum db_format format, FILE *out, char **cause);
 
 /*
- * Writes one run (CELL = run id) as hyperfine prints a benchmark: its settings, mean ± σ,
- * range and count, median/P5/P95/MAD/CV, outlier and first-run-slow warnings, the speed-up over
- * its uncached reference, the cache's hits per call and per step with the steps that hit, and
- * the image difference.  A run without timings yet shows its state.  1 when there is no such
- * run (nothing written), 0 on success, -1 on error.
+ * Writes one run (CELL = run id) as hyperfine prints a benchmark: its settings (dtype among
+ * them; runs stored before the dtype knob have none and ran in f32), mean ± σ, range and count,
+ * median/P5/P95/MAD/CV, the device memory peak where it was measured (GPU), outlier and
+ * first-run-slow warnings, the speed-up over its uncached reference, the cache's hits per call
+ * and per step with the steps that hit, and the image difference.  A run without timings yet
+ * shows its state.  1 when there is no such run (nothing written), 0 on success, -1 on error.
  */
 int db_show(struct db *db, int64_t run_id, FILE *out, char **cause);
 

@@ -431,6 +431,7 @@ db_query_sample_row(sqlite3_stmt *st, void *ctx)
     s->rep = sqlite3_column_int(st, 1);
     s->wall_ms = db_column_double(st, 2);
     s->calls_ms = db_column_double(st, 3);
+    s->peak_device_bytes = db_column_double(st, 4);
 }
 
 static void
@@ -460,7 +461,8 @@ static const struct db_query_part {
     { 2, "SELECT key, value, NULL FROM tag WHERE run_id = ? ORDER BY key",
       "cannot read the run's results", db_query_tag_row },
     { 1, "SELECT phase, rep, max(CASE key WHEN 'wall_ms' THEN value END),"
-         " max(CASE key WHEN 'calls_ms' THEN value END) FROM sample WHERE run_id = ?"
+         " max(CASE key WHEN 'calls_ms' THEN value END),"
+         " max(CASE key WHEN 'peak_device_bytes' THEN value END) FROM sample WHERE run_id = ?"
          " GROUP BY phase, rep ORDER BY CASE phase WHEN 'compile' THEN 0"
          " WHEN 'warmup' THEN 1 ELSE 2 END, rep",
       "cannot read the run's timings", db_query_sample_row },

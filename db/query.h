@@ -104,6 +104,7 @@ struct db_sample_row {
     enum db_phase phase;
     int rep;
     double wall_ms, calls_ms;   /* NAN when absent */
+    double peak_device_bytes;   /* device memory high-water mark; NAN when not measured (CPU) */
 };
 
 struct db_artifact_info {

@@ -754,14 +754,16 @@ db_complete_bind_rep(sqlite3_stmt *st, int64_t run_id, const struct db_rep *rep)
     sqlite3_bind_int(st, 3, rep->rep);
 }
 
-/* One repetition: its two timings (sample rows), then every record of its trace (call rows). */
+/* One repetition: its timings and peak memory (sample rows), then every record of its trace
+ * (call rows). */
 static int
 db_complete_rep(struct db *db, sqlite3_stmt *sample, sqlite3_stmt *call, int64_t run_id,
                 const struct db_rep *rep, char **cause)
 {
-    const char *const keys[2] = { "wall_ms", "calls_ms" };
-    const double values[2] = { rep->wall_ms, rep->calls_ms };
-    for (int k = 0; k < 2; k++) {
+    const char *const keys[3] = { "wall_ms", "calls_ms", "peak_device_bytes" };
+    const double values[3] = { rep->wall_ms, rep->calls_ms, (double)rep->peak_device_bytes };
+    const int nkeys = rep->peak_device_bytes > 0 ? 3 : 2;
+    for (int k = 0; k < nkeys; k++) {
         db_complete_bind_rep(sample, run_id, rep);
         db_bind_text(sample, 4, keys[k]);
         db_bind_double(sample, 5, values[k]);

@@ -11,11 +11,12 @@
  *   sweep      a named sweep with its canonical spec text (immutable once created)
  *   run        one cell or one reference generation of a sweep, with a state machine
  *              waiting -> running -> complete | failed, heartbeats and attempts; a cell points
- *              at its reference run (the uncached generation with the same model, seed, class,
- *              sampler, scheduler, steps and cfg), shared by every cell that differs only in
- *              cache knobs
+ *              at its reference run (the uncached generation with the same model, dtype,
+ *              seed, class, sampler, scheduler, steps and cfg), shared by every cell that
+ *              differs only in cache knobs
  *   param      the run's settings, immutable: canonical text + number
- *   sample     raw timings of every repetition (phase compile|warmup|measure)
+ *   sample     raw timings of every repetition (phase compile|warmup|measure): wall_ms,
+ *              calls_ms, and peak_device_bytes where the device's memory was measured (GPU)
  *   call       every trace record of every repetition
  *   summary    statistics per timing key, recomputable from sample
  *   result     scalar results: psnr, ssim, mae, max_abs, hit rates, speed-up, ...
@@ -115,6 +116,9 @@ struct db_rep {
     double wall_ms;             /* the whole generation */
     double calls_ms;            /* sum of the model calls */
     const struct trace *trace;  /* every model call (stored row by row) */
+    int64_t peak_device_bytes;  /* device memory high-water mark; <= 0: not measured, and no
+                                 * row is stored (engine_result's -1; 0 from callers that
+                                 * leave it unset, as no measured generation allocates 0) */
 };
 
 struct db_summary { const char *key; struct stats st; };        /* e.g. "wall_ms" */

@@ -1,9 +1,9 @@
 /*
  * complete.c - Tab completion in the sweep editor: knob names (and aliases) before the `=` of
- * an axis, sampler, scheduler or compile names where a value of those knobs is typed, and
- * model files (*.safetensors and directories) where a model path is.  Names come from the
- * registries (bench/spec's knob table, core's sampler and scheduler registries), never from
- * a copy.  Tab again cycles through the matches, Shift-Tab backwards; any other key ends the
+ * an axis, sampler, scheduler, compile or dtype names where a value of those knobs is typed,
+ * and model files (*.safetensors and directories) where a model path is.  Names come from the
+ * registries (bench/spec's knob table, core's sampler, scheduler and compute dtype tables),
+ * never from a copy.  Tab again cycles through the matches, Shift-Tab backwards; any other key ends the
  * cycle.
  */
 #include "tui/tui_impl.h"
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/model.h"
 #include "core/sampler.h"
 #include "core/scheduler.h"
 #include "util/err.h"
@@ -40,6 +41,9 @@ tui_complete_names(int k, const char **out)
             out[n++] = scheduler_registry[i].name;
     } else if (k == SWEEP_KNOB_COMPILE) {
         out[n++] = tui_complete_compile_names[0];
+    } else if (k == SWEEP_KNOB_DTYPE) {
+        for (int i = 0; i < MODEL_DTYPE_COUNT; i++)
+            out[n++] = tensor_dtype_name(model_dtypes[i]);
     }
     return n;
 }

@@ -76,12 +76,48 @@ size_t tensor_dtype_size(enum tensor_dtype dtype);
 const char *tensor_last_error(void);
 /* libtorch's version string, e.g. "1.13.1". Static storage. */
 const char *tensor_backend_version(void);
+/* The CPU kernels' BLAS and threading as libtorch reports them, e.g. "MKL, OpenMP". Static. */
+const char *tensor_backend_blas(void);
+/* 1 when fbw was built against a CUDA build of libtorch (FBW_CUDA), whether or not a GPU is here. */
+int tensor_cuda_built(void);
 /* 1 when a CUDA device can be used. */
 int tensor_cuda_available(void);
-/* ATen's intra-op thread count; n <= 0 leaves it unchanged. Returns the count in force. */
+/* "cpu", or "cuda:0 NAME, MEM MiB, sm_XY" for the GPU; written into buf, which is returned. */
+char *tensor_device_info(enum tensor_device device, char *buf, size_t size);
+/*
+ * The device memory high-water mark in bytes since the last reset (the caching allocator's
+ * peak of allocated bytes); reset nonzero starts a new window.  -1 where it is not measured
+ * (the CPU).
+ */
+int64_t tensor_device_peak_bytes(enum tensor_device device, int reset);
+/*
+ * The thread policy: n > 0 sets ATen's intra-op thread count, which PyTorch's builds pass on to
+ * OpenMP and MKL (the BLAS), so one number governs every pool; the first call also fixes the
+ * inter-op pool at one thread (fbw never runs independent ops side by side).  n <= 0 changes
+ * nothing.  Returns the intra-op count in force.
+ */
 int tensor_threads(int n);
+/* The inter-op thread count in force. */
+int tensor_interop_threads(void);
 /* Wait for queued device work (no-op on CPU); call before reading a clock. */
 void tensor_synchronize(enum tensor_device device);
+
+/* ---- timers -------------------------------------------------------------- */
+
+/*
+ * A timer for device work.  On CUDA, timing-enabled CUDA events recorded on the current stream
+ * at start and stop; stop waits for the stop event, so the result is the GPU time between the
+ * two points of the stream.  On the CPU, the host's monotonic clock.  One timer measures one
+ * interval at a time.
+ */
+struct tensor_timer;
+struct tensor_timer *tensor_timer_new(enum tensor_device device, char **cause);
+void tensor_timer_free(struct tensor_timer *t);     /* NULL-safe */
+/* "cuda-events" or "host-clock". Static storage. */
+const char *tensor_timer_kind(const struct tensor_timer *t);
+void tensor_timer_start(struct tensor_timer *t);
+/* Milliseconds since tensor_timer_start, after the device has finished the work queued since. */
+double tensor_timer_stop(struct tensor_timer *t);
 
 /* ---- scopes ------------------------------------------------------------ */
 
@@ -156,6 +192,9 @@ struct tensor *tensor_silu(struct tensor_scope *s, struct tensor *t);
 /* GELU with the tanh approximation (DiT's MLP). */
 struct tensor *tensor_gelu_tanh(struct tensor_scope *s, struct tensor *t);
 struct tensor *tensor_clamp(struct tensor_scope *s, struct tensor *t, double lo, double hi);
+/* a + b*c in one pass (broadcasting), e.g. DiT's gated residual h + gate*y. */
+struct tensor *tensor_addcmul(struct tensor_scope *s, struct tensor *a, struct tensor *b,
+                              struct tensor *c);
 /* x*(1+scale) + shift, the adaLN modulation, in one call. */
 struct tensor *tensor_modulate(struct tensor_scope *s, struct tensor *x, struct tensor *shift,
                                struct tensor *scale);
@@ -181,7 +220,8 @@ struct tensor *tensor_linear(struct tensor_scope *s, struct tensor *x, struct te
 /* LayerNorm over the last dim without affine parameters. */
 struct tensor *tensor_layer_norm(struct tensor_scope *s, struct tensor *x, double eps);
 struct tensor *tensor_softmax(struct tensor_scope *s, struct tensor *x, int dim);
-/* softmax(q k^T * scale) v over the last two dims; q,k,v (..., L, D). scale <= 0 means 1/sqrt(D). */
+/* softmax(q k^T * scale) v over the last two dims; q,k,v (..., L, D). scale <= 0 means 1/sqrt(D).
+ * libtorch's fused scaled_dot_product_attention. */
 struct tensor *tensor_attention(struct tensor_scope *s, struct tensor *q, struct tensor *k,
                                 struct tensor *v, double scale);
 /* 2-D convolution, x (N,C,H,W), w (O,C,kh,kw), b (O) or NULL. */

@@ -12,6 +12,13 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#ifdef FBW_CUDA     /* set by the Makefile when the libtorch is a CUDA build */
+#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAEvent.h>
+#endif
+
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <deque>
@@ -217,6 +224,34 @@ tensor_backend_version(void)
     return v.c_str();
 }
 
+extern "C" const char *
+tensor_backend_blas(void)
+{
+    static std::string v;
+    if (v.empty()) {
+        try {
+            auto &ctx = at::globalContext();
+            v = ctx.hasMKL() ? "MKL" : ctx.hasLAPACK() ? "BLAS/LAPACK" : "no BLAS";
+            v += ctx.hasOpenMP() ? ", OpenMP" : ", native threads";
+            if (ctx.hasMKLDNN())
+                v += ", oneDNN";
+        } catch (...) {
+            v = "unknown";
+        }
+    }
+    return v.c_str();
+}
+
+extern "C" int
+tensor_cuda_built(void)
+{
+#ifdef FBW_CUDA
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 extern "C" int
 tensor_cuda_available(void)
 {
@@ -227,13 +262,74 @@ tensor_cuda_available(void)
     }
 }
 
+extern "C" char *
+tensor_device_info(enum tensor_device device, char *buf, size_t size)
+{
+    std::string d = tensor_device_name(device);
+    try {
+#ifdef FBW_CUDA
+        if (device == TENSOR_CUDA && tensor_cuda_available()) {
+            const cudaDeviceProp *p = at::cuda::getDeviceProperties(0);
+            d = std::string("cuda:0 ") + p->name + ", " +
+                std::to_string(p->totalGlobalMem >> 20) + " MiB, sm_" +
+                std::to_string(p->major) + std::to_string(p->minor);
+        }
+#endif
+    } catch (...) {
+    }
+    snprintf(buf, size, "%s", d.c_str());
+    return buf;
+}
+
+extern "C" int64_t
+tensor_device_peak_bytes(enum tensor_device device, int reset)
+{
+    try {
+#ifdef FBW_CUDA
+        if (device == TENSOR_CUDA) {
+            namespace alloc = c10::cuda::CUDACachingAllocator;
+            const auto agg = static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE);
+            int64_t peak = alloc::getDeviceStats(0).allocated_bytes[agg].peak;
+            if (reset)
+                alloc::resetPeakStats(0);
+            return peak;
+        }
+#endif
+        (void)reset;
+        return -1;
+    } catch (...) {
+        return -1;
+    }
+}
+
 extern "C" int
 tensor_threads(int n)
 {
     try {
+        /* fbw never runs independent ops side by side: one inter-op thread, set once, before
+         * any parallel work (ATen refuses it later, which the catch below absorbs). */
+        static bool interop_set = false;
+        if (!interop_set) {
+            interop_set = true;
+            try {
+                at::set_num_interop_threads(1);
+            } catch (...) {
+            }
+        }
+        /* In PyTorch's builds this also sets OpenMP's and MKL's thread counts. */
         if (n > 0)
             at::set_num_threads(n);
         return at::get_num_threads();
+    } catch (...) {
+        return -1;
+    }
+}
+
+extern "C" int
+tensor_interop_threads(void)
+{
+    try {
+        return at::get_num_interop_threads();
     } catch (...) {
         return -1;
     }
@@ -246,6 +342,79 @@ tensor_synchronize(enum tensor_device device)
         if (device == TENSOR_CUDA)
             torch::cuda::synchronize();
     } catch (...) {
+    }
+}
+
+/* ---- timers ------------------------------------------------------------------ */
+
+struct tensor_timer {
+    enum tensor_device device;
+    std::chrono::steady_clock::time_point t0;
+#ifdef FBW_CUDA
+    /* Timing-enabled events (c10's default disables timing). */
+    c10::cuda::CUDAEvent start{cudaEventDefault}, stop{cudaEventDefault};
+#endif
+};
+
+extern "C" struct tensor_timer *
+tensor_timer_new(enum tensor_device device, char **cause)
+{
+    try {
+        if (device == TENSOR_CUDA && !tensor_cuda_available())
+            throw std::invalid_argument("no CUDA device to time");
+        return new tensor_timer{device, {}};
+    } catch (const std::exception &e) {
+        tensor_error_tls = std::string("tensor_timer_new: ") + e.what();
+    } catch (...) {
+        tensor_error_tls = "tensor_timer_new: unknown C++ exception";
+    }
+    if (cause != nullptr)
+        *cause = strdup(tensor_error_tls.c_str());
+    return nullptr;
+}
+
+extern "C" void
+tensor_timer_free(struct tensor_timer *t)
+{
+    delete t;
+}
+
+extern "C" const char *
+tensor_timer_kind(const struct tensor_timer *t)
+{
+    return t != nullptr && t->device == TENSOR_CUDA ? "cuda-events" : "host-clock";
+}
+
+extern "C" void
+tensor_timer_start(struct tensor_timer *t)
+{
+    try {
+#ifdef FBW_CUDA
+        if (t->device == TENSOR_CUDA) {
+            t->start.record();      /* on the current stream, behind the work queued so far */
+            return;
+        }
+#endif
+        t->t0 = std::chrono::steady_clock::now();
+    } catch (...) {
+    }
+}
+
+extern "C" double
+tensor_timer_stop(struct tensor_timer *t)
+{
+    try {
+#ifdef FBW_CUDA
+        if (t->device == TENSOR_CUDA) {
+            t->stop.record();
+            t->stop.synchronize();  /* the host waits until the GPU has passed the stop event */
+            return t->start.elapsed_time(t->stop);
+        }
+#endif
+        std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - t->t0;
+        return ms.count();
+    } catch (...) {
+        return NAN;
     }
 }
 
@@ -497,6 +666,14 @@ tensor_clamp(struct tensor_scope *s, struct tensor *t, double lo, double hi)
 }
 
 extern "C" struct tensor *
+tensor_addcmul(struct tensor_scope *s, struct tensor *a, struct tensor *b, struct tensor *c)
+{
+    OP_BEGIN(s) NEED(s, a) NEED(s, b) NEED(s, c)
+    return tensor_wrap(s, at::addcmul(a->t, b->t, c->t));
+    OP_END(s)
+}
+
+extern "C" struct tensor *
 tensor_modulate(struct tensor_scope *s, struct tensor *x, struct tensor *shift,
                 struct tensor *scale)
 {
@@ -586,9 +763,10 @@ tensor_attention(struct tensor_scope *s, struct tensor *q, struct tensor *k, str
     OP_BEGIN(s) NEED(s, q) NEED(s, k) NEED(s, v)
     if (scale <= 0)
         scale = 1.0 / std::sqrt((double)q->t.size(-1));
-    /* timm's Attention: softmax((q * scale) @ k^T) @ v. */
-    at::Tensor att = at::matmul(q->t * scale, k->t.transpose(-2, -1));
-    return tensor_wrap(s, at::matmul(at::softmax(att, -1), v->t));
+    /* timm's Attention, softmax((q * scale) @ k^T) @ v, as libtorch's fused kernel (on the CPU
+     * a flash-attention loop that never materialises the (L, L) score matrix). */
+    return tensor_wrap(s, at::scaled_dot_product_attention(q->t, k->t, v->t, {}, 0.0, false,
+                                                           scale));
     OP_END(s)
 }
 

@@ -615,6 +615,98 @@ test_expand_run_order(void **state)
                     (size_t[]){0, 1, 2, 6, 7, 8, 3, 4, 5, 9, 10, 11}, 12);
 }
 
+/*
+ * The dtype knob: names checked against core's compute dtypes with a suggestion, no ranges,
+ * no duplicates; it picks the reference (a bf16 cell is compared with the bf16 reference) and
+ * runs outside cheaper axes; at its default it stays out of the canonical spec and the hashes,
+ * so sweeps stored before it existed keep their keys (the hashes test_expand_grid pins).
+ */
+static void
+test_dtype_knob(void **state)
+{
+    (void)state;
+    assert_int_equal(sweep_knob_find("dtype", NULL), SWEEP_KNOB_DTYPE);
+    const struct sweep_knob_info *i = sweep_knob_info(SWEEP_KNOB_DTYPE);
+    assert_true(i->kind == SWEEP_KIND_NAME && !i->cache_knob && i->quiet_default);
+    assert_string_equal(i->default_text, "f32");
+    assert_true(i->cost > sweep_knob_info(SWEEP_KNOB_COMPILE)->cost &&
+                i->cost < sweep_knob_info(SWEEP_KNOB_MODEL)->cost);
+    const char *hint = NULL;
+    assert_int_equal(sweep_knob_find("dtyp", &hint), -1);
+    assert_string_equal(hint, "dtype");
+
+    expect_values(SWEEP_KNOB_DTYPE, "f32, bf16,f16", "f32|bf16|f16");
+    expect_values(SWEEP_KNOB_DTYPE, "bf16 || f32", "bf16|f32");
+    expect_error(SWEEP_KNOB_DTYPE, "bf61", "unknown dtype 'bf61' (did you mean 'bf16'?)");
+    expect_error(SWEEP_KNOB_DTYPE, "f32, fp16", "unknown dtype 'fp16' (did you mean 'f16'?)");
+    expect_error(SWEEP_KNOB_DTYPE, "f64", "unknown dtype 'f64'");
+    expect_error(SWEEP_KNOB_DTYPE, "BF16", "unknown dtype 'BF16'");
+    expect_error(SWEEP_KNOB_DTYPE, "16-32", "unknown dtype '16-32'");
+    expect_error(SWEEP_KNOB_DTYPE, "bf16, f16, bf16", "dtype: duplicate value bf16");
+    expect_error(SWEEP_KNOB_DTYPE, "f32,", "dtype: empty value");
+
+    struct sweep_spec s;
+    char *cause = NULL;
+    sweep_spec_init(&s);
+    assert_int_equal(sweep_spec_set_fixed(&s, "dtype", "f15", &cause), -1);
+    assert_string_equal(cause, "unknown dtype 'f15' (did you mean 'f16'?)");
+    free(cause);
+    /* At the default, set explicitly or not, the canonical text has no dtype. */
+    char *plain = sweep_spec_canonical(&s);
+    assert_int_equal(sweep_spec_set_fixed(&s, "dtype", "f32", &cause), 0);
+    char *c = sweep_spec_canonical(&s);
+    assert_string_equal(c, plain);
+    assert_null(strstr(c, "dtype"));
+    free(c);
+    assert_int_equal(sweep_spec_set_fixed(&s, "dtype", "bf16", &cause), 0);
+    c = sweep_spec_canonical(&s);
+    assert_non_null(strstr(c, ",\"compile\":\"none\",\"dtype\":\"bf16\"},"));
+    char *again = canonical_of(c);
+    assert_string_equal(again, c);
+    free(again);
+    free(c);
+    sweep_spec_release(&s);
+    c = canonical_of("{\"x\": \"dtype=f32, bf16\", \"fixed\": {\"dtype\": \"f16\"}}");
+    assert_non_null(strstr(c, "\"x\":\"dtype=f32, bf16\""));
+    assert_null(strstr(c, "\"dtype\":\"f16\""));     /* on an axis, not fixed */
+    free(c);
+    json_error_is("{\"fixed\": {\"dtype\": \"float8\"}}", "fixed: unknown dtype 'float8'");
+    json_error_is("{\"y\": \"dtype=bf16,bf61\"}",
+                  "spec.json: y: unknown dtype 'bf61' (did you mean 'bf16'?)");
+
+    /* dtype x threshold: two references (one per dtype), shared across thresholds; the f32
+     * cells hash as if the knob did not exist. */
+    struct sweep_cell *cells;
+    size_t n;
+    char want[17];
+    sweep_spec_init(&s);
+    assert_int_equal(sweep_spec_set_axis(&s, SWEEP_X, "threshold=0.1, 0.2", &cause), 0);
+    assert_int_equal(sweep_spec_set_axis(&s, SWEEP_Y, "dtype=f32, bf16", &cause), 0);
+    assert_int_equal(sweep_spec_expand(&s, &cells, &n, &cause), 0);
+    assert_int_equal(n, 4);
+    /* dtype costs more than threshold: y is the outer loop, so run order is grid order. */
+    for (size_t r = 0; r < n; r++)
+        assert_int_equal(cells[r].number, r);
+    assert_string_equal(sweep_cell_text(&cells[2], SWEEP_KNOB_DTYPE), "bf16");
+    assert_string_equal(cells[0].ref_hash, cells[1].ref_hash);
+    assert_string_equal(cells[2].ref_hash, cells[3].ref_hash);
+    assert_string_not_equal(cells[0].ref_hash, cells[2].ref_hash);
+    hash16("sampler=euler\nscheduler=simple\nsteps=30\ncfg=3\nseed=0\nclass=0\nmodel=\n", want);
+    assert_string_equal(cells[0].ref_hash, want);
+    hash16("sampler=euler\nscheduler=simple\nsteps=30\ncfg=3\nseed=0\nclass=0\nmodel=\n"
+           "dtype=bf16\n", want);
+    assert_string_equal(cells[2].ref_hash, want);
+    hash16("residual_diff_threshold=0.2\nmax_consecutive_cache_hits=-1\nstart=0\nend=1\n"
+           "sampler=euler\nscheduler=simple\nsteps=30\ncfg=3\nseed=0\nclass=0\nmodel=\n"
+           "compile=none\ndtype=bf16\n", want);
+    assert_string_equal(cells[3].config_hash, want);
+    free(cells);
+    sweep_spec_release(&s);
+    /* Against cheaper axes dtype is the outer loop; a model axis stays outside it. */
+    check_run_order("dtype=f32,bf16", "threshold=0.1,0.2", NULL, (size_t[]){0, 2, 1, 3}, 4);
+    check_run_order("dtype=f32,bf16", "model=a.st,b.st", NULL, (size_t[]){0, 1, 2, 3}, 4);
+}
+
 int
 main(void)
 {
@@ -638,6 +730,7 @@ main(void)
         cmocka_unit_test(test_load),
         cmocka_unit_test(test_expand_grid),
         cmocka_unit_test(test_expand_run_order),
+        cmocka_unit_test(test_dtype_knob),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

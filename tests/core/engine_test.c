@@ -5,6 +5,8 @@
  * on an EPS DiT and a flow-matching DiT, and must finish without NaN with a
  * consistent trace.  The KSampler rules (penultimate sigma dropped, denoise
  * < 1) and bit-reproducibility are checked against the scheduler directly.
+ * The same model loaded as bf16 and as f16 generates too, with a float32
+ * output and the dtype recorded.
  */
 #include "tests/support.h"
 
@@ -19,10 +21,11 @@
 
 struct models {
     struct model *eps, *flow;
+    char *eps_path;             /* the EPS checkpoint, for loading in other dtypes */
 };
 
 static struct model *
-write_and_load(const char *name, const char *prediction)
+write_and_load(const char *name, const char *prediction, char **path_out)
 {
     struct model_config cfg = {
         .arch = "dit", .input_size = 8, .patch_size = 2, .in_channels = 4, .hidden_size = 32,
@@ -36,7 +39,10 @@ write_and_load(const char *name, const char *prediction)
     struct model *m = model_load(path, TENSOR_CPU, &cause);
     if (m == NULL)
         fail_msg("%s", cause);
-    free(path);
+    if (path_out != NULL)
+        *path_out = path;
+    else
+        free(path);
     return m;
 }
 
@@ -44,8 +50,8 @@ static int
 setup(void **state)
 {
     struct models *ms = xcalloc(1, sizeof *ms);
-    ms->eps = write_and_load("eps.safetensors", "eps");
-    ms->flow = write_and_load("flow.safetensors", "flow");
+    ms->eps = write_and_load("eps.safetensors", "eps", &ms->eps_path);
+    ms->flow = write_and_load("flow.safetensors", "flow", NULL);
     *state = ms;
     return 0;
 }
@@ -56,6 +62,7 @@ teardown(void **state)
     struct models *ms = *state;
     model_free(ms->eps);
     model_free(ms->flow);
+    free(ms->eps_path);
     free(ms);
     return 0;
 }
@@ -224,6 +231,84 @@ test_param_errors(void **state)
     free(cause);
 }
 
+/* Whether v has at most `bits` significant bits (bf16 keeps 8, f16 11; v a normal number). */
+static int
+representable(double v, int bits)
+{
+    int e;
+    double m = ldexp(frexp(v, &e), bits);
+    return m == floor(m);
+}
+
+/*
+ * bf16 and f16 generations of the EPS model: they run, give a float32 (1, C, H, W) output
+ * close to the f32 one but not equal to it (the blocks really ran in the narrow dtype), record
+ * the dtype in the result and the trace, compute FBCache's rel-L1 on the model's tensors (so
+ * each value is one of that dtype's, as WaveSpeed's .item() of a bf16 mean gives), and keep
+ * the sampler's state in float32 (the output is not all bf16/f16 values).
+ */
+static void
+test_dtypes(void **state)
+{
+    struct models *ms = *state;
+    static const enum tensor_dtype dtypes[] = {TENSOR_BF16, TENSOR_F16};
+    static const int bits[] = {8, 11};
+    struct engine_params p = ENGINE_PARAMS_DEFAULT;
+    p.steps = 8;
+    p.cfg = 3.0;
+    p.seed = 21;
+    p.label = 1;
+    p.cache.residual_diff_threshold = 0.3;
+    struct engine_result ref;
+    generate_ok(ms->eps, &p, &ref);
+    assert_int_equal(ref.dtype, TENSOR_F32);
+    assert_string_equal(ref.trace.dtype, "f32");
+    assert_true(ref.peak_device_bytes == -1);       /* not measured on the CPU */
+    const size_t n = (size_t)(ref.shape[0] * ref.shape[1] * ref.shape[2] * ref.shape[3]);
+    for (int k = 0; k < 2; k++) {
+        char *cause = NULL;
+        struct model *m = model_load_as(ms->eps_path, TENSOR_CPU, dtypes[k], &cause);
+        if (m == NULL)
+            fail_msg("%s", cause);
+        assert_int_equal(model_dtype(m), dtypes[k]);
+        struct engine_result r;
+        generate_ok(m, &p, &r);
+        assert_int_equal(r.dtype, dtypes[k]);
+        assert_string_equal(r.trace.dtype, tensor_dtype_name(dtypes[k]));
+        assert_true(r.peak_device_bytes == -1);
+        assert_memory_equal(r.shape, ((int64_t[]){1, 4, 8, 8}), sizeof r.shape);
+        assert_int_equal(r.calls, ref.calls);
+        double maxdiff = 0, range = 0;
+        size_t narrow = 0;
+        for (size_t i = 0; i < n; i++) {
+            assert_true(isfinite(r.x0[i]));
+            maxdiff = fmax(maxdiff, fabs((double)r.x0[i] - ref.x0[i]));
+            range = fmax(range, fabs((double)ref.x0[i]));
+            narrow += representable(r.x0[i], bits[k]);
+        }
+        printf("  %s: max |x0 - x0_f32| %.3g of max |x0_f32| %.3g, %zu of %zu outputs are "
+               "%s values\n", tensor_dtype_name(dtypes[k]), maxdiff, range, narrow, n,
+               tensor_dtype_name(dtypes[k]));
+        assert_true(maxdiff > 0);                   /* the narrow dtype was applied */
+        assert_true(maxdiff < 0.05 * range);        /* and it is the same image */
+        assert_true(narrow < n / 2);                /* the sampler's x stayed float32 */
+        size_t measured = 0;
+        for (size_t i = 0; i < r.trace.count; i++) {
+            double v = r.trace.records[i].rel_l1;
+            if (isnan(v))
+                continue;
+            measured++;
+            if (!representable(v, bits[k]))
+                fail_msg("call %zu: rel_l1 %.17g is not a %s value", i, v,
+                         tensor_dtype_name(dtypes[k]));
+        }
+        assert_true(measured >= 4);
+        engine_result_release(&r);
+        model_free(m);
+    }
+    engine_result_release(&ref);
+}
+
 int
 main(void)
 {
@@ -233,6 +318,7 @@ main(void)
         cmocka_unit_test(test_reproducible),
         cmocka_unit_test(test_ksampler_sigma_rules),
         cmocka_unit_test(test_param_errors),
+        cmocka_unit_test(test_dtypes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,6 +5,8 @@
  * sharing no code with fbw) wrote a tiny DiT in F32, F16 and BF16 and the
  * activations it computes for three inputs.  Here the C model loads each
  * checkpoint and must reproduce embed, every block and the final output.
+ * Loading in a compute dtype (model_load_as) must round each weight once from
+ * the file's values, and the forward pass must then run in that dtype.
  */
 #include "tests/support.h"
 
@@ -201,6 +203,134 @@ test_missing_and_extra_tensor(void **state)
     free(bad);
 }
 
+/* float32 -> bfloat16 with round-to-nearest-even, on the bits (no NaN in weights). */
+static uint16_t
+bf16_rne(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
+}
+
+/*
+ * Every weight of path loaded as bf16 equals the C round-to-nearest-even of its float32 value
+ * (the file's values, exactly: F16 and BF16 widen to float32 without loss), and as f16 equals
+ * libtorch's direct float32 -> f16 cast: one rounding each, never through another dtype
+ * (f32 -> f16 -> bf16 flushes small weights that bf16 keeps).  Returns the weights compared.
+ */
+static size_t
+expect_single_rounding(const char *path)
+{
+    char *cause = NULL;
+    struct model *m32 = model_load(path, TENSOR_CPU, &cause);
+    struct model *mb = model_load_as(path, TENSOR_CPU, TENSOR_BF16, &cause);
+    struct model *mh = model_load_as(path, TENSOR_CPU, TENSOR_F16, &cause);
+    if (m32 == NULL || mb == NULL || mh == NULL)
+        fail_msg("%s", cause);
+    assert_int_equal(model_dtype(m32), TENSOR_F32);
+    assert_int_equal(model_dtype(mb), TENSOR_BF16);
+    assert_int_equal(model_dtype(mh), TENSOR_F16);
+    assert_int_equal(model_weight_count(mb), model_weight_count(m32));
+    struct tensor_scope *s = tensor_scope_new(TENSOR_SCOPE_INFERENCE);
+    size_t total = 0;
+    for (int i = 0; i < model_weight_count(m32); i++) {
+        const char *name;
+        struct tensor *w32 = model_weight(m32, i, &name, NULL);
+        struct tensor *wb = model_weight(mb, i, NULL, NULL), *wh = model_weight(mh, i, NULL, NULL);
+        assert_int_equal(tensor_dtype(wb), TENSOR_BF16);
+        assert_int_equal(tensor_dtype(wh), TENSOR_F16);
+        size_t n = (size_t)tensor_numel(w32);
+        float *f = xmalloc(n * sizeof *f);
+        uint16_t *b = xmalloc(n * sizeof *b), *h = xmalloc(n * sizeof *h);
+        uint16_t *hwant = xmalloc(n * sizeof *hwant);
+        assert_int_equal(tensor_read_f32(s, w32, f, n), 0);
+        assert_int_equal(tensor_read_bytes(s, wb, b, n * sizeof *b), 0);
+        assert_int_equal(tensor_read_bytes(s, wh, h, n * sizeof *h), 0);
+        struct tensor *direct = tensor_to(s, w32, TENSOR_F16, TENSOR_CPU);
+        assert_int_equal(tensor_read_bytes(s, direct, hwant, n * sizeof *hwant), 0);
+        for (size_t j = 0; j < n; j++)
+            if (b[j] != bf16_rne(f[j]))
+                fail_msg("%s: %s[%zu] = %.9g reads as bf16 0x%04x, not 0x%04x", path, name, j,
+                         f[j], b[j], bf16_rne(f[j]));
+        assert_memory_equal(h, hwant, n * sizeof *h);
+        total += n;
+        free(f);
+        free(b);
+        free(h);
+        free(hwant);
+        tensor_scope_reset(s);
+    }
+    tensor_scope_free(s);
+    model_free(m32);
+    model_free(mb);
+    model_free(mh);
+    return total;
+}
+
+/* The tiny DiT in bf16 and f16: the blocks compute in that dtype, close to float32. */
+static void
+expect_forward_in(enum tensor_dtype dtype, double tol)
+{
+    char *cause = NULL;
+    struct fixture f = {.io = safetensors_open(FIXTURE_DIR "dit_tiny_io.safetensors", &cause),
+                        .s = tensor_scope_new(TENSOR_SCOPE_INFERENCE)};
+    struct model *m = model_load_as(FIXTURE_DIR "dit_tiny_f32.safetensors", TENSOR_CPU, dtype,
+                                    &cause);
+    if (f.io == NULL || m == NULL)
+        fail_msg("%s", cause);
+    struct tensor *x = tensor_to(f.s, fixture_tensor(&f, "x"), dtype, TENSOR_CPU);
+    struct model_state st;
+    model_embed(m, f.s, x, fixture_tensor(&f, "t"), fixture_tensor(&f, "y"), &st);
+    assert_int_equal(tensor_dtype(st.h), dtype);
+    assert_int_equal(tensor_dtype(st.c), dtype);
+    for (int i = 0; i < model_depth(m); i++)
+        model_block(m, f.s, i, &st);
+    struct tensor *out = model_final(m, f.s, &st);
+    assert_null(tensor_scope_error(f.s));
+    assert_int_equal(tensor_dtype(out), dtype);
+    printf("  %s forward:\n", tensor_dtype_name(dtype));
+    expect_tensor(&f, out, "out", tol);
+    model_free(m);
+    tensor_scope_free(f.s);
+    safetensors_free(f.io);
+}
+
+static void
+test_load_as_dtype(void **state)
+{
+    (void)state;
+    char *cause = NULL;
+    /* Xavier-scale random weights: thousands of them below f16's normal range. */
+    struct model_config cfg = {
+        .arch = "dit", .input_size = 8, .patch_size = 2, .in_channels = 4, .hidden_size = 64,
+        .depth = 2, .num_heads = 4, .mlp_ratio = 4.0, .num_classes = 10, .prediction = "eps",
+        .beta_schedule = "linear", .num_timesteps = 1000,
+    };
+    char *path = test_tmppath("rounding.safetensors");
+    assert_int_equal(model_write_random(&cfg, 8, path, &cause), 0);
+    assert_true(expect_single_rounding(path) > 100000);
+    free(path);
+    expect_single_rounding(FIXTURE_DIR "dit_tiny_f32.safetensors");
+    expect_single_rounding(FIXTURE_DIR "dit_tiny_f16.safetensors");
+    expect_single_rounding(FIXTURE_DIR "dit_tiny_bf16.safetensors");
+    expect_forward_in(TENSOR_BF16, 0.1);
+    expect_forward_in(TENSOR_F16, 0.01);
+
+    enum tensor_dtype dt;
+    assert_int_equal(model_dtype_find("bf16", &dt), 0);
+    assert_int_equal(dt, TENSOR_BF16);
+    assert_int_equal(model_dtype_find("f16", &dt), 0);
+    assert_int_equal(dt, TENSOR_F16);
+    assert_int_equal(model_dtype_find("f32", &dt), 0);
+    assert_int_equal(dt, TENSOR_F32);
+    assert_int_equal(model_dtype_find("f64", &dt), -1);     /* a tensor dtype, not a compute one */
+    assert_int_equal(model_dtype_find("bfloat16", &dt), -1);
+    assert_string_equal(model_dtype_closest("bf61"), "bf16");
+    assert_string_equal(model_dtype_closest("fp16"), "f16");
+    assert_string_equal(model_dtype_closest("float32"), "f32");
+}
+
 int
 main(void)
 {
@@ -210,6 +340,7 @@ main(void)
         cmocka_unit_test(test_dit_bf16),
         cmocka_unit_test(test_config_and_load_errors),
         cmocka_unit_test(test_missing_and_extra_tensor),
+        cmocka_unit_test(test_load_as_dtype),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,10 @@
 /*
- * trace_test.c - hit counting and the "steps that hit" text over hand-built traces.
+ * trace_test.c - hit counting and the "steps that hit" text over hand-built traces, and the
+ * JSON Lines form.
  */
 #include "tests/support.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,12 +69,55 @@ test_counts(void **state)
     trace_release(&t);
 }
 
+/* The trace as JSON Lines text (allocated). */
+static char *
+jsonl_of(const struct trace *t)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    assert_non_null(f);
+    assert_int_equal(trace_write_jsonl(t, f), 0);
+    fclose(f);
+    return buf;
+}
+
+/* DESIGN.md's keys in order, then seq, then the compute dtype when the trace knows it. */
+static void
+test_jsonl(void **state)
+{
+    (void)state;
+    const int hits[2] = {0, 1};
+    struct trace t;
+    trace_build(&t, hits, 2, 1, -1);
+    t.records[1].rel_l1 = 0.0625;
+    t.records[1].reason = TRACE_HIT;
+    char *text = jsonl_of(&t);
+    assert_string_equal(text,
+        "{\"step\":0,\"call\":0,\"sigma\":0.0,\"timestep\":0.0,\"rel_l1\":null,\"hit\":false,"
+        "\"reason\":\"off\",\"ms\":0.0,\"seq\":0}\n"
+        "{\"step\":1,\"call\":0,\"sigma\":0.0,\"timestep\":0.0,\"rel_l1\":0.0625,\"hit\":true,"
+        "\"reason\":\"hit\",\"ms\":0.0,\"seq\":0}\n");
+    free(text);
+    t.dtype = "bf16";
+    trace_reset(&t);
+    trace_append(&t)->hit = 0;
+    assert_string_equal(t.dtype, "bf16");       /* kept across a reset */
+    text = jsonl_of(&t);
+    assert_string_equal(text,
+        "{\"step\":0,\"call\":0,\"sigma\":0.0,\"timestep\":0.0,\"rel_l1\":null,\"hit\":false,"
+        "\"reason\":\"off\",\"ms\":0.0,\"seq\":0,\"dtype\":\"bf16\"}\n");
+    free(text);
+    trace_release(&t);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_steps_hit_text),
         cmocka_unit_test(test_counts),
+        cmocka_unit_test(test_jsonl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -592,6 +592,68 @@ test_complete_is_one_transaction(void **state)
     db_close(db);
 }
 
+/* The device memory peak: a sample row where measured (> 0), read back, shown over the measured
+ * generations, exported; nothing where it was not (the CPU's -1, or left 0). */
+static void
+test_peak_device_bytes(void **state)
+{
+    (void)state;
+    int64_t run;
+    char *cause = NULL;
+    struct db *db = open_one_run(&run);
+    const int64_t mib = 1024 * 1024;
+    struct db_rep reps[4] = {
+        { .phase = DB_PHASE_COMPILE, .rep = 0, .wall_ms = 30, .calls_ms = 29,
+          .peak_device_bytes = 9 * mib },
+        { .phase = DB_PHASE_WARMUP, .rep = 0, .wall_ms = 12, .calls_ms = 11,
+          .peak_device_bytes = -1 },
+        { .phase = DB_PHASE_MEASURE, .rep = 0, .wall_ms = 10, .calls_ms = 9,
+          .peak_device_bytes = 3 * mib + mib / 2 },
+        { .phase = DB_PHASE_MEASURE, .rep = 1, .wall_ms = 11, .calls_ms = 9,
+          .peak_device_bytes = 5 * mib },
+    };
+    struct db_summary sum = { "wall_ms", { .n = 2, .mean = 10.5, .median = 10.5 } };
+    struct db_run_result r = { reps, 4, &sum, 1, NULL, 0, NULL, 0 };
+    complete_ok(db, run, &r);
+    struct db_run_detail d;
+    assert_int_equal(db_run_get(db, run, &d, &cause), 0);
+    assert_int_equal(d.nsamples, 4);
+    assert_close(d.samples[0].peak_device_bytes, 9 * mib, 0, 0);
+    assert_true(isnan(d.samples[1].peak_device_bytes));
+    assert_close(d.samples[2].peak_device_bytes, 3 * mib + mib / 2, 0, 0);
+    assert_close(d.samples[3].peak_device_bytes, 5 * mib, 0, 0);
+    assert_close(d.samples[3].wall_ms, 11, 0, 0);
+    db_run_detail_release(&d);
+    char *text = capture(db, run, -1);
+    expect_contains(text, "  Device memory peak:  5.0 MiB (max of 2 measured generations)\n");
+    free(text);
+    text = capture(db, 1, DB_FORMAT_JSON);
+    expect_contains(text, "\"peak_device_bytes\": 9437184");
+    expect_contains(text, "\"peak_device_bytes\": 5242880");
+    free(text);
+    db_close(db);
+
+    /* A CPU run: no peak read back, no memory line, no JSON key. */
+    db = open_one_run(&run);
+    reps[0].peak_device_bytes = reps[2].peak_device_bytes = reps[3].peak_device_bytes = -1;
+    reps[1].peak_device_bytes = 0;
+    complete_ok(db, run, &r);
+    assert_int_equal(db_run_get(db, run, &d, &cause), 0);
+    assert_int_equal(d.nsamples, 4);
+    for (size_t i = 0; i < d.nsamples; i++) {
+        assert_true(isnan(d.samples[i].peak_device_bytes));
+        assert_true(isfinite(d.samples[i].wall_ms) && isfinite(d.samples[i].calls_ms));
+    }
+    db_run_detail_release(&d);
+    text = capture(db, run, -1);
+    assert_null(strstr(text, "Device memory"));
+    free(text);
+    text = capture(db, 1, DB_FORMAT_JSON);
+    assert_null(strstr(text, "peak_device_bytes"));
+    free(text);
+    db_close(db);
+}
+
 static void
 test_blob_dedup_and_nan(void **state)
 {
@@ -839,6 +901,7 @@ main(void)
         cmocka_unit_test(test_recover),
         cmocka_unit_test(test_complete_is_one_transaction),
         cmocka_unit_test(test_blob_dedup_and_nan),
+        cmocka_unit_test(test_peak_device_bytes),
         cmocka_unit_test(test_wal_reader_during_write),
         cmocka_unit_test(test_export_csv),
         cmocka_unit_test(test_export_json),
