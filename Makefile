@@ -2,10 +2,11 @@
 #
 #   make deps                  install the Debian packages (as root) and PyTorch into .venv
 #   make                       build ./fbw
-#   make test                  build and run every test (unit, reference, end-to-end)
+#   make test                  build and run every test (unit, reference, end-to-end), then the
+#                              same suite on the CUDA variant ./fbw-cuda when .venv-cuda exists
 #   make asan                  build ./fbw-asan and the tests with ASan/UBSan, and run the tests
 #   make demo                  build and run the main job (a generation with and without the cache)
-#   make bench                 print the engine's performance figures
+#   make bench                 the performance figures: fbw bench, malloc before/after, the peer
 #   make sweep-bench           the sweep runner's wall time and overhead on a 4x3 sweep
 #   make plot-examples         the example plots in docs/plots/ (a sweep of the default model)
 #   make hitrates              FBCache hit rates, samplers x schedulers (tools/hit-table.sh)
@@ -63,7 +64,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 TEST_SUPPORT := $(BUILD)/tests/support.o $(BUILD)/tests/toy.o
 
-.PHONY: all torch-check deps demo test asan bench sweep-bench plot-examples hitrates card clean check-layers
+.PHONY: all torch-check deps demo test test-cuda asan bench sweep-bench plot-examples hitrates card clean check-layers
 .SECONDARY: $(TEST_SUPPORT)
 all: $(BIN)
 
@@ -93,21 +94,36 @@ deps:
 torch-check:
 	@tools/torch-check.sh "$(LIBTORCH)" >/dev/null
 
+# make test runs the suite on this build, then again on the CUDA variant (built against
+# .venv-cuda's CUDA libtorch, which FBW_CUDA=1 make deps installs) so that the shim's CUDA paths
+# compile, link and pass the CPU suite; without .venv-cuda it says it skipped that and why.
+TEST_CUDA_VARIANT ?= 1
 test: $(BIN) $(TEST_BIN) check-layers
 	@FBW=./$(BIN) tools/run-tests.sh $(TEST_BIN)
+	@if [ "$(TEST_CUDA_VARIANT)" = 1 ]; then $(MAKE) --no-print-directory test-cuda; fi
+
+test-cuda:
+	@if [ -d .venv-cuda/lib ]; then \
+	    echo "=== the CUDA variant: ./fbw-cuda against .venv-cuda's libtorch, the CPU suite"; \
+	    $(MAKE) --no-print-directory BUILD=build-cuda BIN=fbw-cuda VENV=.venv-cuda \
+	        TEST_CUDA_VARIANT=0 test; \
+	else \
+	    echo "test-cuda: SKIPPED: no .venv-cuda, so the CUDA variant was not built or tested" \
+	         "(FBW_CUDA=1 make deps installs PyTorch's CUDA build there, several GB)"; \
+	fi
 
 check-layers:
 	@tools/check-layers.sh
 
 asan:
 	$(MAKE) BUILD=build-asan BIN=fbw-asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" TEST_CUDA_VARIANT=0 test
 
 demo: $(BIN)
 	@FBW=./$(BIN) tools/demo.sh
 
 bench: $(BIN)
-	./$(BIN) bench
+	@FBW=./$(BIN) tools/bench.sh
 
 sweep-bench: $(BIN)
 	@FBW=./$(BIN) tools/sweep-bench.sh
@@ -123,6 +139,6 @@ card: $(BIN)
 	@FBW=./$(BIN) tools/model-card.sh models/default.safetensors models/loss.csv models
 
 clean:
-	rm -rf build build-asan fbw fbw-asan
+	rm -rf build build-asan build-cuda fbw fbw-asan fbw-cuda
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

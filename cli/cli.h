@@ -87,10 +87,11 @@ void cli_set_threads(struct app *app, int threads);
     "                   [--scheduler NAME] [--cfg F] [--seed S] --out GRID.png\n"
 #define USAGE_EVALUATE "usage: fbw evaluate [MODEL.safetensors]\n"
 #define USAGE_COMPARE "usage: fbw compare A.safetensors B.safetensors\n"
+#define USAGE_VERSION "usage: fbw version\n"
 #define USAGE_BENCH \
     "usage: fbw bench [--hidden-size N] [--depth N] [--num-heads N] [--patch-size N]\n" \
     "                 [--input-size N] [--in-channels N] [--steps N] [--repeat N]\n" \
-    "                 [--threads N[,N...]]\n"
+    "                 [--threads N[,N...]] [--model FILE]\n"
 
 #define USAGE_SWEEP \
     "usage: fbw sweep [SPEC.json] [--x KNOB=VALUES] [--y KNOB=VALUES] [--z KNOB=VALUES]\n" \
@@ -127,5 +128,6 @@ int cmd_train(int argc, char **argv, struct app *app);
 int cmd_samples(int argc, char **argv, struct app *app);
 int cmd_evaluate(int argc, char **argv, struct app *app);
 int cmd_compare(int argc, char **argv, struct app *app);
+int cmd_version(int argc, char **argv, struct app *app);
 
 #endif

@@ -7,7 +7,12 @@
  * share of wall time spent outside model calls) and generations where every
  * call after the first is a cache hit (threshold 1e9), then compares the
  * hit/full call-time ratio with what the FLOP count of embed + block 0 +
- * final predicts.  Every figure comes with its spread over the repetitions.
+ * final predicts.  Beside them, in the same repetitions, it times a square
+ * float32 matmul (the machine's own attainable GFLOP/s) so that the model's
+ * full-call GFLOP/s can be read as a model-FLOP utilisation, and it counts the
+ * minor page faults of each uncached generation (what the allocator costs).
+ * --model FILE measures a model file (e.g. the default model) instead of a
+ * random DiT.  Every figure comes with its spread over the repetitions.
  */
 #include <getopt.h>
 #include <math.h>
@@ -25,9 +30,16 @@
     "call, the share of a generation's wall time outside model calls, and the cost\n" \
     "of a cache-hit call against a full call next to the FLOP-count prediction.\n" \
     "--threads 1,2 measures several ATen thread counts side by side, interleaved,\n" \
-    "and prints their ratio.  Defaults: --steps 30 --repeat 3, libtorch's threads.\n"
+    "and prints their ratio.  Beside each repetition a 1024x1024x1024 float32 matmul\n" \
+    "is timed: full-call GFLOP/s over matmul GFLOP/s is the model-FLOP utilisation.\n" \
+    "--model FILE measures that model file instead of a random DiT (the shape flags\n" \
+    "are then ignored).  FBW_MALLOC_TUNING=off runs on glibc's default malloc\n" \
+    "thresholds, for a before/after (make bench does both, interleaved).\n" \
+    "Defaults: --steps 30 --repeat 3, libtorch's threads.\n"
 #include "core/engine.h"
+#include "util/clock.h"
 #include "util/err.h"
+#include "util/malloc_tune.h"
 
 /* The summary of n samples (bench/stats: median, sample sd, min, max), 0s when empty. */
 static struct stats
@@ -58,7 +70,7 @@ bench_flops(const struct model_config *c, int B)
 }
 
 struct bench_run {
-    double *call_ms, *hit_ms, *outside;
+    double *call_ms, *hit_ms, *outside, *faults;
     size_t ncall, nhit, nout;
 };
 
@@ -66,6 +78,8 @@ struct bench_run {
 struct bench_arm {
     int threads;
     struct bench_run full, hit;
+    double *matmul_gflops;          /* one per repetition */
+    size_t nmatmul;
 };
 
 #define BENCH_MAX_ARMS 8
@@ -74,7 +88,7 @@ static void
 bench_run_init(struct bench_run *b, size_t cap)
 {
     *b = (struct bench_run){xcalloc(cap, sizeof(double)), xcalloc(cap, sizeof(double)),
-                            xcalloc(cap, sizeof(double)), 0, 0, 0};
+                            xcalloc(cap, sizeof(double)), xcalloc(cap, sizeof(double)), 0, 0, 0};
 }
 
 static void
@@ -83,6 +97,7 @@ bench_run_release(struct bench_run *b)
     free(b->call_ms);
     free(b->hit_ms);
     free(b->outside);
+    free(b->faults);
 }
 
 /* One generation; collects per-call times (hits and full calls apart) and the outside share. */
@@ -90,8 +105,10 @@ static int
 bench_generate(struct model *m, const struct engine_params *p, struct bench_run *b, char **cause)
 {
     struct engine_result r;
+    const long faults0 = malloc_tune_minor_faults();
     if (engine_generate(m, p, &r, cause) < 0)
         return -1;
+    b->faults[b->nout] = (double)(malloc_tune_minor_faults() - faults0);
     for (size_t i = 0; i < r.trace.count; i++) {
         const struct trace_record *t = &r.trace.records[i];
         if (t->hit)
@@ -109,6 +126,41 @@ bench_print(const char *what, struct stats s, const char *unit, double scale)
 {
     printf("  %-34s %9.3f %s  (sd %.3f, min %.3f, max %.3f, n %zu)\n", what, s.median * scale,
            unit, s.stddev * scale, s.min * scale, s.max * scale, s.n);
+}
+
+/*
+ * The machine's attainable float32 GEMM rate: the median GFLOP/s of BENCH_MATMUL_REPS
+ * products of two random N x N matrices (N = BENCH_MATMUL_N), after one untimed product.
+ */
+#define BENCH_MATMUL_N 1024
+#define BENCH_MATMUL_REPS 5
+
+static double
+bench_matmul_gflops(char **cause)
+{
+    struct tensor_gen *gen = tensor_gen_new(3, TENSOR_CPU, cause);
+    if (gen == NULL)
+        return -1;
+    struct tensor_scope *s = tensor_scope_new(TENSOR_SCOPE_INFERENCE);
+    const int64_t shape[2] = {BENCH_MATMUL_N, BENCH_MATMUL_N};
+    struct tensor *a = tensor_randn(s, gen, 2, shape), *b = tensor_randn(s, gen, 2, shape);
+    double gflops[BENCH_MATMUL_REPS];
+    const double flop = 2.0 * BENCH_MATMUL_N * BENCH_MATMUL_N * BENCH_MATMUL_N;
+    tensor_matmul(s, a, b);
+    for (int i = 0; i < BENCH_MATMUL_REPS; i++) {
+        const double t0 = clock_now();
+        tensor_matmul(s, a, b);
+        gflops[i] = flop * 1e-9 / (clock_now() - t0);
+    }
+    const char *err = tensor_scope_error(s);
+    double rate = -1;
+    if (err != NULL)
+        *cause = xasprintf("matmul: %s", err);
+    else
+        rate = bench_stats(gflops, BENCH_MATMUL_REPS).median;
+    tensor_scope_free(s);
+    tensor_gen_free(gen);
+    return rate;
 }
 
 /* "1,2" -> arms with those thread counts (0 = libtorch's default). */
@@ -134,15 +186,16 @@ bench_parse_threads(const char *text, struct bench_arm *arms, int *narms)
 }
 
 static int
-bench_parse(int argc, char **argv, struct model_config *cfg, int *steps, int *repeat,
-            struct bench_arm *arms, int *narms)
+bench_parse(int argc, char **argv, struct model_config *cfg, const char **model, int *steps,
+            int *repeat, struct bench_arm *arms, int *narms)
 {
     static const struct option opts[] = {
         {"hidden-size", required_argument, NULL, 'H'}, {"depth", required_argument, NULL, 'd'},
         {"num-heads", required_argument, NULL, 'n'}, {"patch-size", required_argument, NULL, 'p'},
         {"input-size", required_argument, NULL, 'i'}, {"in-channels", required_argument, NULL, 'c'},
         {"steps", required_argument, NULL, 's'}, {"repeat", required_argument, NULL, 'r'},
-        {"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+        {"threads", required_argument, NULL, 't'}, {"model", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c, bad = 0;
@@ -159,6 +212,7 @@ bench_parse(int argc, char **argv, struct model_config *cfg, int *steps, int *re
         case 's': bad = cli_int("--steps", optarg, 2, 10000, steps); break;
         case 'r': bad = cli_int("--repeat", optarg, 1, 1000, repeat); break;
         case 't': bad = bench_parse_threads(optarg, arms, narms); break;
+        case 'm': *model = optarg; break;
         case 'h':
             fputs(BENCH_HELP, stdout);
             return 1;
@@ -168,12 +222,17 @@ bench_parse(int argc, char **argv, struct model_config *cfg, int *steps, int *re
             return -1;
         }
     }
+    if (!bad && optind < argc) {
+        fprintf(stderr, "fbw bench: unexpected argument '%s'\n%s", argv[optind], USAGE_BENCH);
+        return -1;
+    }
     return bad ? -1 : 0;
 }
 
 /*
  * Warm-up per arm (discarded), then per repetition and arm one uncached and one all-hit
- * generation, interleaved so that machine noise falls on every configuration alike.
+ * generation and the matmul rate, interleaved so that machine noise falls on every
+ * configuration and on the matmul alike.
  */
 static int
 bench_measure(struct model *m, struct app *app, int steps, int repeat, struct bench_arm *arms,
@@ -201,6 +260,10 @@ bench_measure(struct model *m, struct app *app, int steps, int repeat, struct be
             if (bench_generate(m, &p, &arms[a].full, cause) < 0 ||
                 bench_generate(m, &ph, &arms[a].hit, cause) < 0)
                 return -1;
+            double g = bench_matmul_gflops(cause);
+            if (g < 0)
+                return -1;
+            arms[a].matmul_gflops[arms[a].nmatmul++] = g;
         }
     }
     fputc('\n', stderr);
@@ -224,8 +287,14 @@ bench_report_arm(const struct model_config *cfg, struct bench_arm *arm, double *
     printf("  FLOP prediction (embed+block0+final)/full %.4f\n", pred);
     printf("  measured / predicted               %9.3f  (target <= 1.2)\n",
            sh.median / sf.median / pred);
-    printf("  GFLOP per full call %.2f -> %.1f GFLOP/s\n", total * 1e-9,
-           total * 1e-9 / (sf.median * 1e-3));
+    struct stats sm = bench_stats(arm->matmul_gflops, arm->nmatmul);
+    struct stats sp = bench_stats(arm->full.faults, arm->full.nout);
+    const double model_rate = total * 1e-9 / (sf.median * 1e-3);
+    printf("  GFLOP per full call %.2f -> %.1f GFLOP/s\n", total * 1e-9, model_rate);
+    bench_print("f32 matmul 1024^3 (same run)", sm, "GFLOP/s", 1);
+    printf("  model-FLOP utilisation (full call / matmul, medians) %.3f\n",
+           model_rate / sm.median);
+    bench_print("minor page faults per generation", sp, "k", 1e-3);
     *full_median = sf.median;
 }
 
@@ -238,8 +307,9 @@ cmd_bench(int argc, char **argv, struct app *app)
         .beta_schedule = "linear", .num_timesteps = 1000,
     };
     struct bench_arm arms[BENCH_MAX_ARMS] = {{0}};
+    const char *model_file = NULL;
     int steps = 30, repeat = 3, narms = 1;
-    int prc = bench_parse(argc, argv, &cfg, &steps, &repeat, arms, &narms);
+    int prc = bench_parse(argc, argv, &cfg, &model_file, &steps, &repeat, arms, &narms);
     if (prc != 0)
         return prc > 0 ? EXIT_OK : EXIT_USAGE;
     char *cause = NULL, path[] = "/tmp/fbw-bench-XXXXXX";
@@ -252,21 +322,25 @@ cmd_bench(int argc, char **argv, struct app *app)
     for (int a = 0; a < narms; a++) {
         bench_run_init(&arms[a].full, cap);
         bench_run_init(&arms[a].hit, cap);
+        arms[a].matmul_gflops = xcalloc((size_t)repeat, sizeof(double));
     }
-    if (model_write_random(&cfg, 7, path, &cause) < 0 ||
-        (m = model_load(path, TENSOR_CPU, &cause)) == NULL ||
+    if ((model_file == NULL && model_write_random(&cfg, 7, path, &cause) < 0) ||
+        (m = model_load(model_file ? model_file : path, TENSOR_CPU, &cause)) == NULL ||
         bench_measure(m, app, steps, repeat, arms, narms, &cause) < 0) {
         rc = cli_fail("bench: %s", cause);
         goto out;
     }
-    printf("fbw bench: DiT hidden %d, depth %d, heads %d, patch %d, %dx%dx%d, batch 2 (cfg), "
-           "%lld params\n", cfg.hidden_size, cfg.depth, cfg.num_heads, cfg.patch_size,
-           cfg.in_channels, cfg.input_size, cfg.input_size, (long long)model_param_count(m));
-    printf("libtorch %s, euler/normal, %d steps, %d repetitions interleaved across %d "
-           "configuration(s)\n", tensor_backend_version(), steps, repeat, narms);
+    const struct model_config *mc = model_config(m);
+    printf("fbw bench: %s: DiT hidden %d, depth %d, heads %d, patch %d, %dx%dx%d, batch 2 (cfg), "
+           "%lld params\n", model_file ? model_file : "random weights", mc->hidden_size,
+           mc->depth, mc->num_heads, mc->patch_size, mc->in_channels, mc->input_size,
+           mc->input_size, (long long)model_param_count(m));
+    printf("libtorch %s (%s), malloc tuning %s, euler/normal, %d steps, %d repetitions "
+           "interleaved across %d configuration(s)\n", tensor_backend_version(),
+           tensor_backend_blas(), malloc_tune_state()->state, steps, repeat, narms);
     double medians[BENCH_MAX_ARMS];
     for (int a = 0; a < narms; a++)
-        bench_report_arm(&cfg, &arms[a], &medians[a]);
+        bench_report_arm(mc, &arms[a], &medians[a]);
     for (int a = 1; a < narms; a++)
         printf("full call, %d threads / %d threads (medians): %.3f\n", arms[a].threads,
                arms[0].threads, medians[a] / medians[0]);
@@ -278,6 +352,7 @@ out:
     for (int a = 0; a < narms; a++) {
         bench_run_release(&arms[a].full);
         bench_run_release(&arms[a].hit);
+        free(arms[a].matmul_gflops);
     }
     return rc;
 }

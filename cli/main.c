@@ -36,6 +36,8 @@ static const struct cli_command main_commands[] = {
      cmd_evaluate},
     {"compare", "PSNR and MAE between two raw outputs (--latent-out files)", USAGE_COMPARE,
      cmd_compare},
+    {"version", "the libtorch, GPU, BLAS, threads and malloc tuning fbw runs on",
+     USAGE_VERSION, cmd_version},
 };
 #define MAIN_NCOMMANDS (sizeof main_commands / sizeof main_commands[0])
 

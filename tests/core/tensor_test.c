@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/shim/tensor.h"
 #include "util/err.h"
@@ -1015,6 +1016,63 @@ test_randn_matches_torch(void **state)
     assert_true(records >= 20);
 }
 
+/* The runtime facts fbw records with every sweep, and the timers. */
+static void
+test_runtime_and_timers(void **state)
+{
+    struct tensor_scope *s = *state;
+    char buf[256];
+    /* One thread policy: setting the intra-op count also pins the inter-op pool at one. */
+    const int n = tensor_threads(0);
+    assert_int_equal(tensor_threads(n), n);
+    assert_int_equal(tensor_interop_threads(), 1);
+    assert_true(strlen(tensor_backend_blas()) > 0);
+    assert_string_equal(tensor_device_info(TENSOR_CPU, buf, sizeof buf), "cpu");
+    assert_true(tensor_cuda_built() || !tensor_cuda_available());
+    assert_int_equal(tensor_device_peak_bytes(TENSOR_CPU, 1), -1);
+
+    /* The host-clock timer measures at least a known sleep, and not wildly more. */
+    struct tensor_timer *t = tensor_timer_new(TENSOR_CPU, NULL);
+    assert_non_null(t);
+    assert_string_equal(tensor_timer_kind(t), "host-clock");
+    tensor_timer_start(t);
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    double ms = tensor_timer_stop(t);
+    assert_true(ms >= 20.0 && ms < 5000.0);
+    tensor_timer_free(t);
+    tensor_timer_free(NULL);
+    assert_string_equal(tensor_timer_kind(NULL), "host-clock");
+
+    if (!tensor_cuda_available()) {
+        char *cause = NULL;
+        assert_null(tensor_timer_new(TENSOR_CUDA, &cause));
+        assert_non_null(cause);
+        assert_non_null(strstr(cause, "no CUDA device"));
+        free(cause);
+        fprintf(stderr, "SKIP: CUDA-event timer and device peak memory on a GPU: no CUDA device "
+                "(%s build)\n", tensor_cuda_built() ? "CUDA" : "CPU-only");
+        return;
+    }
+    /* On a GPU: a 2048^3 matmul timed by events takes a positive time, and the peak memory
+     * window sees at least its three 16 MiB matrices. */
+    t = tensor_timer_new(TENSOR_CUDA, NULL);
+    assert_non_null(t);
+    assert_string_equal(tensor_timer_kind(t), "cuda-events");
+    const int64_t shape[2] = {2048, 2048};
+    tensor_device_peak_bytes(TENSOR_CUDA, 1);
+    struct tensor *a = tensor_full(s, 1.0, TENSOR_F32, 2, shape, TENSOR_CUDA);
+    tensor_timer_start(t);
+    struct tensor *c = tensor_matmul(s, a, a);
+    ms = tensor_timer_stop(t);
+    assert_non_null(c);
+    assert_true(ms > 0.0 && ms < 5000.0);
+    assert_true(tensor_device_peak_bytes(TENSOR_CUDA, 0) >= 3 * 2048 * 2048 * 4);
+    tensor_timer_free(t);
+    printf("  %s: 2048^3 f32 matmul %.3f ms by CUDA events\n",
+           tensor_device_info(TENSOR_CUDA, buf, sizeof buf), ms);
+}
+
 int
 main(void)
 {
@@ -1049,6 +1107,7 @@ main(void)
         T(test_grad_scope),
         T(test_generators),
         T(test_randn_matches_torch),
+        T(test_runtime_and_timers),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
