@@ -389,7 +389,8 @@ runner_out_release(struct runner_out *o)
     free(o->steps_hit);
 }
 
-/* The cache figures of a run, from its first measured generation's trace. */
+/* The cache figures of a run, from the trace it is given (the last measured generation's; runs
+ * are deterministic, so every repetition's decisions are the same). */
 static void
 runner_cache_metrics(struct runner_out *o, const struct trace *t)
 {

@@ -138,8 +138,8 @@ struct sweep_cell {
     char ref_hash[17];      /* the same over the knobs that are not cache knobs */
 };
 
-/* The cells in run order: grid order, except that the costliest axis (model, then compile)
- * is the outermost loop.  The array is allocated; free it with free(). */
+/* The cells in run order: grid order, except that the costliest axis (model, then dtype, then
+ * compile) is the outermost loop.  The array is allocated; free it with free(). */
 int sweep_spec_expand(const struct sweep_spec *s, struct sweep_cell **cells, size_t *count,
                       char **cause);
 

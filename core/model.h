@@ -41,7 +41,7 @@ struct model_config {
     double mlp_ratio;
     int num_classes;            /* the label table has num_classes + 1 rows (null class last) */
     int learn_sigma;            /* output has 2*in_channels channels, the first half is eps */
-    char prediction[8];         /* "eps" (or "flow", later) */
+    char prediction[8];         /* "eps" or "flow" */
     char beta_schedule[16];     /* "linear" (DiT) or "scaled_linear" (SD) */
     double beta_start, beta_end;    /* 0 = the schedule's default */
     int num_timesteps;

@@ -10,7 +10,11 @@
  *
  * Precision: ComfyUI mixes float32 torch arithmetic with float64 Python arithmetic.  Here
  * everything is double and each value is rounded to float32 once, at the end
- * (scheduler_round), which lands within ~1e-6 relative of ComfyUI's float32 results.
+ * (scheduler_round), which lands within ~1e-6 relative of ComfyUI's float32 results - except
+ * where float32 decides a discrete choice: on an EPS table, normal's timesteps are torch's
+ * float32 linspace and sigma(t)/timestep(sigma) are float32 (model_sampling.c), because a
+ * half-integer timestep ties between two table entries and only float32 breaks the tie as
+ * ComfyUI does.
  *
  * Ownership: compute functions write into caller storage; scheduler_sigmas allocates.
  * No global mutable state.

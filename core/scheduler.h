@@ -11,7 +11,8 @@
  *   normal         returns steps values with no final 0 when the table's sigma_min is ~0
  *
  * Values are computed in double and each is rounded to float32 at the end (ComfyUI's sigmas
- * are float32 tensors), then returned widened to double.
+ * are float32 tensors), then returned widened to double; on EPS tables normal's timestep
+ * linspace and the table lookups are float32 as ComfyUI's (scheduler.c explains why).
  *
  * The registry is a const table: scheduler_registry[0 .. scheduler_count) in ComfyUI's order,
  * whose first entry ("simple") is what ComfyUI's KSampler falls back to for an unknown name.

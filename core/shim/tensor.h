@@ -74,7 +74,7 @@ size_t tensor_dtype_size(enum tensor_dtype dtype);
 
 /* The message of this thread's last failed op ("" if none). Valid until the next op. */
 const char *tensor_last_error(void);
-/* libtorch's version string, e.g. "1.13.1". Static storage. */
+/* libtorch's version string, e.g. "2.13.0". Static storage. */
 const char *tensor_backend_version(void);
 /* The CPU kernels' BLAS and threading as libtorch reports them, e.g. "MKL, OpenMP". Static. */
 const char *tensor_backend_blas(void);
