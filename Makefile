@@ -11,6 +11,7 @@
 #   make plot-examples         the example plots in docs/plots/ (a sweep of the default model)
 #   make hitrates              FBCache hit rates, samplers x schedulers (tools/hit-table.sh)
 #   make card                  the default model's card figures (tools/model-card.sh)
+#   make gpu-check             on a lent GPU machine: build there, CUDA vs CPU, XL call timings
 #   make LIBTORCH=<torch dir>  build against another PyTorch 2.6+ install (its site-packages/torch)
 
 # libtorch is PyTorch 2.x's, from the torch package of a Python environment: .venv (made by
@@ -47,10 +48,15 @@ TORCH_LIBS   := -L$(TORCH_LIBDIR) -Wl,-rpath,$(abspath $(TORCH_LIBDIR)) -Wl,--no
 WARN     := -Wall -Wextra -Werror
 OPT      ?= -O2 -g
 SAN      ?=
-CFLAGS   := -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -I. $(SAN) -MMD -MP
+# Headers and libraries outside the system's paths (tools/gpu-check.sh points these at Debian
+# packages it unpacked into a private prefix on a GPU machine); empty by default.
+EXTRA_CFLAGS  ?=
+EXTRA_LDFLAGS ?=
+CFLAGS   := -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -I. $(SAN) -MMD -MP $(EXTRA_CFLAGS)
 CXXFLAGS := -std=c++20 $(OPT) $(WARN) -Wno-unused-parameter -I. $(TORCH_INC) $(TORCH_CUDA_FLAGS) \
             $(SAN) -MMD -MP
-LDLIBS   := $(TORCH_LIBS) -lsqlite3 -lncursesw -ljansson -lpng -lz -lm -lpthread -lstdc++
+LDLIBS   := $(EXTRA_LDFLAGS) $(TORCH_LIBS) -lsqlite3 -lncursesw -ljansson -lpng -lz -lm -lpthread \
+            -lstdc++
 TEST_LDLIBS := -lcmocka
 
 # Every .c in a library layer is part of libfbw; cli/ holds the binary's entry points.
@@ -137,6 +143,13 @@ hitrates: $(BIN)
 # The default model's card figures (tools/model-card.sh), from models/.
 card: $(BIN)
 	@FBW=./$(BIN) tools/model-card.sh models/default.safetensors models/loss.csv models
+
+# The one check for a lent GPU machine (tools/gpu-check.sh: builds ./fbw-gpu against that
+# machine's PyTorch, CPU vs CUDA f32/bf16, call timings of a DiT-XL/2-shaped model);
+# GPU_CHECK_ARGS=--cpu-dry-run tries everything but CUDA here.
+.PHONY: gpu-check
+gpu-check:
+	@bash tools/gpu-check.sh $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf build build-asan build-cuda fbw fbw-asan fbw-cuda

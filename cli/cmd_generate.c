@@ -26,7 +26,8 @@
     "  --trace FILE.jsonl       one JSON object per model call: step, call, sigma,\n" \
     "                           timestep, rel_l1, hit, reason, ms (and seq, dtype)\n" \
     "  --latent-out FILE        the raw float32 output as safetensors tensor 'x0'\n" \
-    "then prints one summary line (steps, model calls, hits, hit rate, wall seconds).\n\n" \
+    "then prints one summary line (steps, model calls, hits, hit rate, wall seconds and,\n" \
+    "on a GPU, the device memory high-water mark).\n\n" \
     "defaults (ComfyUI KSampler's): --steps 20 --cfg 8 --sampler euler --scheduler simple,\n" \
     "--class 0 --seed 0.  Cache knobs (Comfy-WaveSpeed's names and defaults):\n" \
     "  --residual-diff-threshold F  (alias --threshold) relative-L1 threshold; <= 0 = off (0)\n" \
@@ -291,9 +292,12 @@ cmd_generate(int argc, char **argv, struct app *app)
         rc = cli_fail("%s", cause);
     } else {
         size_t hits = trace_hits(&r.trace);
-        printf("steps %d, model calls %d, hits %zu, hit rate %.1f%%, wall %.3f s\n",
+        printf("steps %d, model calls %d, hits %zu, hit rate %.1f%%, wall %.3f s",
                r.nsigmas - 1, r.calls, hits, r.calls ? 100.0 * (double)hits / r.calls : 0.0,
                r.wall_seconds);
+        if (r.peak_device_bytes >= 0)       /* measured on a GPU only */
+            printf(", device peak %.1f MiB", (double)r.peak_device_bytes / (1024.0 * 1024.0));
+        putchar('\n');
         rc = EXIT_OK;
     }
     engine_result_release(&r);
