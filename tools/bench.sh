@@ -29,7 +29,8 @@ echo
 full_ms() {
     local bin=$1; shift
     env "$@" "$bin" bench --steps 10 --repeat 2 2>/dev/null |
-        awk '/full model call/ {ms = $4} /minor page faults/ {pf = $6} END {print ms, pf + 0}'
+        awk 'BEGIN {pf = "n/a"} /full model call/ {ms = $4} /minor page faults/ {pf = $6 "k"}
+             END {print ms, pf}'
 }
 # alternate NAME_A NAME_B CMD_A... -- CMD_B...: ROUNDS pairs, order alternating; prints each
 # pair and the median (min..max) of B/A over the pairs
@@ -41,7 +42,7 @@ alternate() {
         if [ $((i % 2)) = 1 ]; then ra=$(full_ms "${ca[@]}"); rb=$(full_ms "${cb[@]}")
         else rb=$(full_ms "${cb[@]}"); ra=$(full_ms "${ca[@]}"); fi
         set -- $ra; local ma=$1 fa=$2; set -- $rb; local mb=$1 fb=$2
-        printf "  pair %d: %s %.1f ms (%.0fk faults/gen), %s %.1f ms (%.0fk faults/gen)\n" \
+        printf "  pair %d: %s %.1f ms (%s faults/gen), %s %.1f ms (%s faults/gen)\n" \
             "$i" "$a" "$ma" "$fa" "$b" "$mb" "$fb"
         ratios+=("$(awk -v x="$ma" -v y="$mb" 'BEGIN {printf "%.4f", x / y}')")
     done

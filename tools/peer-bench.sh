@@ -7,7 +7,8 @@
 # peer/fbw ratios (median, min..max over rounds).
 #
 #   tools/peer-bench.sh [peer.py bench flags: --rounds R --threads N --steps N --cfg F ...]
-#   CHECK=1 tools/peer-bench.sh     first prove the peer computes what fbw computes
+#   CHECK=1 tools/peer-bench.sh     first prove the peer computes what fbw computes (on
+#                                   peer.py check's default settings)
 #
 # FBW names the binary (./fbw), PYTHON the interpreter with torch (.venv/bin/python).  The
 # random model's block-0 residual changes by 55-95% per step, so its cached arms use threshold
@@ -27,7 +28,7 @@ s2="$dir/dit-s2.safetensors"
     --input-size 32 --in-channels 4 --seed 1 >/dev/null
 peer=bench/peer.py
 if [ "${CHECK:-0}" = 1 ]; then
-    "$PYTHON" "$peer" check --fbw "$FBW" --model "$DEFAULT_MODEL" --thresholds 0,0.1 "$@"
-    "$PYTHON" "$peer" check --fbw "$FBW" --model "$s2" --thresholds 0,0.6 "$@"
+    "$PYTHON" "$peer" check --fbw "$FBW" --model "$DEFAULT_MODEL" --thresholds 0,0.1
+    "$PYTHON" "$peer" check --fbw "$FBW" --model "$s2" --thresholds 0,0.6
 fi
 exec "$PYTHON" "$peer" bench --fbw "$FBW" --models "$DEFAULT_MODEL@0.1,$s2@0.6" "$@"
