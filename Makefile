@@ -60,7 +60,7 @@ LDLIBS   := $(EXTRA_LDFLAGS) $(TORCH_LIBS) -lsqlite3 -lncursesw -ljansson -lpng 
 TEST_LDLIBS := -lcmocka
 
 # Every .c in a library layer is part of libfbw; cli/ holds the binary's entry points.
-LIB_SRC  := $(sort $(wildcard util/*.c core/*.c bench/*.c db/*.c plots/*.c tui/*.c))
+LIB_SRC  := $(sort $(wildcard util/*.c core/*.c train/*.c bench/*.c db/*.c plots/*.c tui/*.c))
 SHIM_SRC := core/shim/tensor_torch.cpp
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/*/*_test.c))

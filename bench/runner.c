@@ -24,7 +24,7 @@
 
 #include <jansson.h>
 
-#include "bench/stats.h"
+#include "util/stats.h"
 #include "core/engine.h"
 #include "core/image.h"
 #include "core/metrics.h"

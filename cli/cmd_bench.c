@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/stats.h"
+#include "util/stats.h"
 #include "cli/cli.h"
 
 #define BENCH_HELP USAGE_BENCH \

@@ -1,5 +1,5 @@
 /*
- * cmd_dataset.c - `fbw dataset`: shows the procedural training set (core/dataset.h) as a
+ * cmd_dataset.c - `fbw dataset`: shows the procedural training set (train/dataset.h) as a
  * grid PNG, or lists its classes.  Samples are a pure function of (seed, class, index), so
  * the same command always writes the same bytes.
  */
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/dataset.h"
+#include "train/dataset.h"
 #include "core/image.h"
 #include "util/err.h"
 

@@ -9,12 +9,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/dataset.h"
+#include "train/dataset.h"
 #include "core/engine.h"
 #include "core/image.h"
 #include "core/metrics.h"
 #include "core/safetensors.h"
-#include "core/train.h"
+#include "train/train.h"
 #include "util/err.h"
 
 /* ---- samples ---------------------------------------------------------------------- */

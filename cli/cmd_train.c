@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/dataset.h"
-#include "core/train.h"
+#include "train/dataset.h"
+#include "train/train.h"
 #include "util/clock.h"
 #include "util/err.h"
 

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bench/stats.h"
+#include "util/stats.h"
 #include "core/trace.h"
 #include "db/store.h"
 

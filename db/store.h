@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bench/stats.h"
+#include "util/stats.h"
 #include "core/trace.h"
 
 #define DB_DEFAULT_PATH "fbw.db"

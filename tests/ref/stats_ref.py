@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Reference summaries for fbw's bench/stats.c, computed with numpy from the definitions in
-bench/stats.h (not from the C code):
+"""Reference summaries for fbw's util/stats.c, computed with numpy from the definitions in
+util/stats.h (not from the C code):
 
     .venv/bin/python tests/ref/stats_ref.py        # rewrites tests/ref/stats_ref.txt
 

@@ -18,8 +18,8 @@
  *     int64_t *y = xmalloc(n * sizeof *y);
  *     dataset_batch(seed, step, n, NULL, xb, y);                  balanced random classes
  */
-#ifndef FBW_CORE_DATASET_H
-#define FBW_CORE_DATASET_H
+#ifndef FBW_TRAIN_DATASET_H
+#define FBW_TRAIN_DATASET_H
 
 #include <stdint.h>
 

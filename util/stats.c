@@ -8,7 +8,7 @@
  * only flag and count: a summary always describes every sample the runner measured.
  * Workload: a few to a few hundred samples per cell, so an O(n log n) sort per call is free.
  */
-#include "bench/stats.h"
+#include "util/stats.h"
 
 #include <float.h>
 #include <math.h>

@@ -12,8 +12,8 @@
  * randomness derives from (seed, step), so a resumed run continues exactly where a continuous
  * one would have been.
  */
-#ifndef FBW_CORE_TRAIN_H
-#define FBW_CORE_TRAIN_H
+#ifndef FBW_TRAIN_TRAIN_H
+#define FBW_TRAIN_TRAIN_H
 
 #include <stdint.h>
 

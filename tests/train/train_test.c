@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/dataset.h"
-#include "core/train.h"
+#include "train/dataset.h"
+#include "train/train.h"
 #include "util/err.h"
 
 /* A tiny flow DiT: 16 tokens of width 32. */

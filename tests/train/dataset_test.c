@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/dataset.h"
+#include "train/dataset.h"
 #include "core/image.h"
 #include "util/err.h"
 

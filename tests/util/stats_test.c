@@ -1,5 +1,5 @@
 /*
- * stats_test.c - bench/stats.c against hand-worked cases and against
+ * stats_test.c - util/stats.c against hand-worked cases and against
  * tests/ref/stats_ref.txt, which tests/ref/stats_ref.py computes with numpy from the
  * definitions in stats.h (n = 1, odd and even n, percentiles, MAD, CV, both outlier rules with
  * MAD == 0, the first-run-slow warning and the propagated ratio).
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/stats.h"
+#include "util/stats.h"
 #include "util/err.h"
 
 #define STATS_REF "tests/ref/stats_ref.txt"

@@ -15,8 +15,8 @@
  *     SlowInitialRun warning).
  * Outliers are flagged and counted, never dropped.
  */
-#ifndef FBW_BENCH_STATS_H
-#define FBW_BENCH_STATS_H
+#ifndef FBW_UTIL_STATS_H
+#define FBW_UTIL_STATS_H
 
 #include <stddef.h>
 

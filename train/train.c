@@ -6,7 +6,7 @@
  * scope reset after every step.  Workload: one forward and backward pass of a batch per step;
  * everything else (data, labels, schedules) is computed on the host from (seed, step).
  */
-#include "core/train.h"
+#include "train/train.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/dataset.h"
+#include "train/dataset.h"
 #include "core/safetensors.h"
 #include "util/clock.h"
 #include "util/err.h"

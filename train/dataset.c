@@ -20,7 +20,7 @@
  * order or formula changes every sample and therefore any model trained on them: the
  * golden hash in tests/core/dataset_test.c pins the output, update it deliberately.
  */
-#include "core/dataset.h"
+#include "train/dataset.h"
 
 #include <math.h>
 #include <stddef.h>
