@@ -37,7 +37,8 @@ CUDA_INC     := $(dir $(call cuda_first,$(LIBTORCH)/../nvidia/*/include/cuda_run
                   $(LIBTORCH)/../nvidia/cuda_runtime/include/cuda_runtime_api.h)) \
                 $(wildcard $(CUDA_HOME)/include)
 CUDA_RT      := $(call cuda_first,$(LIBTORCH)/../nvidia/*/lib/libcudart.so.* \
-                  $(LIBTORCH)/../nvidia/cuda_runtime/lib/libcudart.so.* $(CUDA_HOME)/lib64/libcudart.so)
+                  $(LIBTORCH)/../nvidia/cuda_runtime/lib/libcudart.so.* \
+                  $(CUDA_HOME)/lib64/libcudart.so)
 TORCH_CUDA_FLAGS := $(if $(TORCH_IS_CUDA),-DFBW_CUDA=1 $(addprefix -isystem ,$(CUDA_INC)))
 # The shim's CUDA events call the CUDA runtime directly, so it is linked by name too.
 TORCH_CUDA   := $(if $(TORCH_IS_CUDA),-ltorch_cuda -lc10_cuda $(CUDA_RT) \
@@ -70,7 +71,8 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 TEST_SUPPORT := $(BUILD)/tests/support.o $(BUILD)/tests/toy.o
 
-.PHONY: all torch-check deps demo test test-cuda asan bench sweep-bench plot-examples hitrates card clean check-layers
+.PHONY: all torch-check deps demo test test-cuda asan bench sweep-bench plot-examples hitrates \
+        card clean check-layers
 .SECONDARY: $(TEST_SUPPORT)
 all: $(BIN)
 

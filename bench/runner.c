@@ -19,18 +19,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "bench/machine.h"
 #include "util/stats.h"
 #include "core/engine.h"
 #include "core/image.h"
 #include "core/metrics.h"
 #include "util/clock.h"
 #include "util/err.h"
-#include "util/malloc_tune.h"
 #include "util/sha256.h"
 
 #define RUNNER_HEARTBEAT_S 2.0
@@ -299,8 +298,7 @@ runner_generate_all(struct runner *rn, const struct engine_params *ep, struct ru
             break;
         if (count == cap)
             g = xrealloc(g, (cap *= 2) * sizeof *g);
-        rn->prog.phase = phase == DB_PHASE_COMPILE ? RUNNER_COMPILE
-                         : phase == DB_PHASE_WARMUP ? RUNNER_WARMUP : RUNNER_MEASURE;
+        rn->prog.phase = phase;
         rn->prog.rep = rep;
         rn->prog.reps = phase == DB_PHASE_COMPILE ? 1
                         : phase == DB_PHASE_WARMUP ? s->warmup : s->repeat;
@@ -339,8 +337,7 @@ runner_stats(const struct runner_gen *g, size_t n, int calls, struct stats *st)
 static int
 runner_deterministic(const struct runner_gen *g, size_t n)
 {
-    size_t bytes = (size_t)(g[0].r.shape[0] * g[0].r.shape[1] * g[0].r.shape[2] *
-                            g[0].r.shape[3]) * sizeof(float);
+    size_t bytes = engine_result_numel(&g[0].r) * sizeof(float);
     for (size_t i = 1; i < n; i++)
         if (memcmp(g[i].r.x0, g[0].r.x0, bytes) != 0)
             return 0;
@@ -425,7 +422,7 @@ runner_build_out(struct runner *rn, struct runner_ref *ref, int reference,
     runner_metric(o, "nondeterministic", runner_deterministic(g, n) ? 0 : 1, NULL);
     runner_cache_metrics(o, &g[n - 1].r.trace);
     const struct engine_result *last = &g[n - 1].r;
-    size_t values = (size_t)(last->shape[1] * last->shape[2] * last->shape[3]);
+    size_t values = engine_result_numel(last);
     o->arts[o->narts++] = (struct db_artifact){"x0", (const unsigned char *)last->x0,
                                                values * sizeof(float), (int)last->shape[3],
                                                (int)last->shape[2]};
@@ -481,7 +478,7 @@ runner_ref_keep(struct runner_ref *ref, const struct runner_gen *g, size_t n,
                 const struct stats *wall)
 {
     const struct engine_result *last = &g[n - 1].r;
-    size_t values = (size_t)(last->shape[0] * last->shape[1] * last->shape[2] * last->shape[3]);
+    size_t values = engine_result_numel(last);
     free(ref->x0);
     ref->x0 = xmalloc(values * sizeof(float));
     ref->x0_bytes = values * sizeof(float);
@@ -630,58 +627,6 @@ runner_cells(struct runner *rn, char **cause)
     return 0;
 }
 
-/* ---- environment ---------------------------------------------------------------------- */
-
-static char *
-runner_cpu_model(void)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[512], *model = NULL;
-    while (f != NULL && model == NULL && fgets(line, sizeof line, f) != NULL) {
-        char *colon = strchr(line, ':');
-        if (strncmp(line, "model name", 10) == 0 && colon != NULL) {
-            colon += 1 + strspn(colon + 1, " \t");
-            colon[strcspn(colon, "\n")] = '\0';
-            model = xstrdup(colon);
-        }
-    }
-    if (f != NULL)
-        fclose(f);
-    return model != NULL ? model : xstrdup("unknown");
-}
-
-char *
-runner_env_json(enum tensor_device device, int threads)
-{
-    struct utsname u;
-    char host[256] = "unknown";
-    char *cpu = runner_cpu_model();
-    char dev[256];
-    const struct malloc_tuning *mt = malloc_tune_state();
-    gethostname(host, sizeof host - 1);
-    int have_uname = uname(&u) == 0;
-    json_t *o = json_object();
-    json_object_set_new(o, "cpu", json_string(cpu));
-    json_object_set_new(o, "cores", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
-    json_object_set_new(o, "threads", json_integer(threads));
-    json_object_set_new(o, "interop_threads", json_integer(tensor_interop_threads()));
-    json_object_set_new(o, "blas", json_string(tensor_backend_blas()));
-    json_object_set_new(o, "malloc", json_string(mt->state ? mt->state : "not set"));
-    json_object_set_new(o, "libtorch", json_string(tensor_backend_version()));
-    json_object_set_new(o, "libtorch_cuda", json_boolean(tensor_cuda_built()));
-    json_object_set_new(o, "device", json_string(tensor_device_name(device)));
-    json_object_set_new(o, "device_info", json_string(tensor_device_info(device, dev,
-                                                                           sizeof dev)));
-    json_object_set_new(o, "host", json_string(host));
-    json_object_set_new(o, "kernel", json_string(have_uname ? u.release : "unknown"));
-    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(o);
-    free(cpu);
-    char *out = xstrdup(text);
-    free(text);
-    return out;
-}
-
 /* ---- the sweep ------------------------------------------------------------------------ */
 
 static void
@@ -703,7 +648,7 @@ runner_begin(struct runner *rn, char **cause)
     const struct runner_params *p = rn->p;
     struct runner_report *rep = rn->report;
     char *canon = sweep_spec_canonical(p->spec);
-    char *env = runner_env_json(p->device, p->threads);
+    char *env = machine_fingerprint_json(p->device, p->threads);
     rep->name = p->name != NULL ? xstrdup(p->name)
                 : p->spec->name != NULL ? xstrdup(p->spec->name) : runner_default_name(p->spec);
     int64_t id = 0;

@@ -32,13 +32,11 @@
 #include "core/shim/tensor.h"
 #include "db/store.h"
 
-enum runner_phase { RUNNER_COMPILE, RUNNER_WARMUP, RUNNER_MEASURE };
-
 struct runner_progress {
     size_t done, total;             /* runs (cells + references) finished / in the sweep */
     const struct sweep_cell *cell;  /* the cell being worked on (a reference: its first cell) */
     int reference;                  /* 1 while measuring the cell's reference */
-    enum runner_phase phase;
+    enum db_phase phase;            /* compile (the first generation), warm-up or measure */
     int rep, reps;                  /* generation within the phase */
     int step, steps;                /* sampler step within the generation */
     double elapsed_s, eta_s;        /* eta_s < 0 while unknown */
@@ -85,12 +83,6 @@ char *runner_default_name(const struct sweep_spec *spec);
 int runner_run(struct db *db, const struct runner_params *p, struct runner_report *report,
                char **cause);
 void runner_report_release(struct runner_report *r);
-
-/*
- * Environment fingerprint as JSON (allocated): CPU model, cores, ATen threads, BLAS library,
- * libtorch version, device, host, kernel.
- */
-char *runner_env_json(enum tensor_device device, int threads);
 
 /*
  * A rough time per model call for the dry run's estimate: times a short uncached generation of

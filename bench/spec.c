@@ -35,7 +35,7 @@
 /* More cells than this is surely a typo; each cell is at least one generation. */
 #define SWEEP_MAX_CELLS 1000000
 
-static const struct sweep_knob_info sweep_knobs[SWEEP_KNOB_COUNT] = {
+static const struct sweep_knob_info sweep_knobs[] = {
     [SWEEP_KNOB_THRESHOLD] = {
         .name = "residual_diff_threshold", .alias = "threshold", .kind = SWEEP_KIND_FLOAT,
         .lo = 0, .hi = 10, .cache_knob = 1, .default_text = "0.1",
@@ -95,8 +95,10 @@ static const struct sweep_knob_info sweep_knobs[SWEEP_KNOB_COUNT] = {
         .help = "the model's compute dtype: f32, bf16 or f16 (the sampler stays float32)",
     },
 };
+NAME_TABLE_CHECK(sweep_knobs, SWEEP_KNOB_COUNT);
 
-static const char *const sweep_axis_names[SWEEP_AXIS_COUNT] = {"x", "y", "z"};
+static const char *const sweep_axis_names[] = {"x", "y", "z"};
+NAME_TABLE_CHECK(sweep_axis_names, SWEEP_AXIS_COUNT);
 
 const struct sweep_knob_info *
 sweep_knob_info(enum sweep_knob k)

@@ -203,6 +203,15 @@ out:
     return rc;
 }
 
+size_t
+engine_result_numel(const struct engine_result *r)
+{
+    int64_t n = 1;
+    for (int i = 0; i < 4; i++)
+        n *= r->shape[i];
+    return (size_t)n;
+}
+
 void
 engine_result_release(struct engine_result *r)
 {

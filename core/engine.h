@@ -38,7 +38,8 @@ struct engine_params {
     int64_t label;                  /* class index */
     const char *cache_policy;       /* NULL = "fbcache" */
     struct cache_params cache;
-    /* Called before every step; nonzero stops the run (engine_generate then fails with "stopped"). */
+    /* Called before every step; nonzero stops the run (engine_generate then fails with
+     * "stopped"). */
     int (*on_step)(void *ctx, int step, int steps);
     void *ctx;
 };
@@ -62,6 +63,9 @@ struct engine_result {
     int64_t peak_device_bytes;      /* device memory high-water mark of the generation;
                                      * -1 = not measured (the CPU) */
 };
+
+/* The number of float32 values in r->x0 (the product of r->shape). */
+size_t engine_result_numel(const struct engine_result *r);
 
 /* Build the model sampling a model's config asks for; -1 + cause if unsupported. */
 int engine_model_sampling(const struct model_config *cfg, struct model_sampling *ms,

@@ -36,12 +36,13 @@ struct model_sampling_beta_def {
     int sqrt_space;
 };
 
-static const struct model_sampling_beta_def model_sampling_betas[MODEL_SAMPLING_BETA_COUNT] = {
+static const struct model_sampling_beta_def model_sampling_betas[] = {
     /* facebookresearch/DiT diffusion/gaussian_diffusion.py get_beta_schedule("linear") */
     [MODEL_SAMPLING_BETA_LINEAR] = { "linear", 1e-4, 0.02, 0 },
     /* ComfyUI make_beta_schedule("linear") = diffusers "scaled_linear" (SD1.x/SDXL) */
     [MODEL_SAMPLING_BETA_SCALED_LINEAR] = { "scaled_linear", 0.00085, 0.012, 1 },
 };
+NAME_TABLE_CHECK(model_sampling_betas, MODEL_SAMPLING_BETA_COUNT);
 
 /* The per-kind answers to "timestep of sigma", "sigma of timestep", "sigma of percent". */
 struct model_sampling_kind_def {
@@ -61,7 +62,7 @@ static double model_sampling_flux_timestep(const struct model_sampling *ms, doub
 static double model_sampling_flux_sigma(const struct model_sampling *ms, double t);
 static double model_sampling_flux_percent(const struct model_sampling *ms, double p);
 
-static const struct model_sampling_kind_def model_sampling_kinds[MODEL_SAMPLING_KIND_COUNT] = {
+static const struct model_sampling_kind_def model_sampling_kinds[] = {
     [MODEL_SAMPLING_EPS] = { "eps", model_sampling_discrete_timestep,
                              model_sampling_discrete_sigma, model_sampling_discrete_percent },
     [MODEL_SAMPLING_FLOW] = { "flow", model_sampling_flow_timestep, model_sampling_flow_sigma,
@@ -69,6 +70,7 @@ static const struct model_sampling_kind_def model_sampling_kinds[MODEL_SAMPLING_
     [MODEL_SAMPLING_FLUX] = { "flux", model_sampling_flux_timestep, model_sampling_flux_sigma,
                               model_sampling_flux_percent },
 };
+NAME_TABLE_CHECK(model_sampling_kinds, MODEL_SAMPLING_KIND_COUNT);
 
 const char *
 model_sampling_beta_name(enum model_sampling_beta beta)

@@ -42,7 +42,7 @@
 static const struct {
     const char *name;
     int bits;
-} safetensors_dtypes[SAFETENSORS_DTYPE_COUNT] = {
+} safetensors_dtypes[] = {
     [SAFETENSORS_BOOL] = { "BOOL", 8 },
     [SAFETENSORS_F4] = { "F4", 4 },
     [SAFETENSORS_F6_E2M3] = { "F6_E2M3", 6 },
@@ -66,6 +66,7 @@ static const struct {
     [SAFETENSORS_I64] = { "I64", 64 },
     [SAFETENSORS_U64] = { "U64", 64 },
 };
+NAME_TABLE_CHECK(safetensors_dtypes, SAFETENSORS_DTYPE_COUNT);
 
 /* A tensor plus its raw offsets, which only validation needs. */
 struct safetensors_entry {

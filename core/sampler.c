@@ -2,7 +2,7 @@
  * sampler.c - the sampler registry and the step-scope machinery every
  * sampler shares (see sampler.h).  Update rules live one per file.
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 #include <math.h>
 #include <string.h>
@@ -64,9 +64,10 @@ const struct sampler *const sampler_registry[] = {
 };
 const size_t sampler_count = sizeof sampler_registry / sizeof sampler_registry[0];
 
-static const char *const sampler_family_names[SAMPLER_FAMILY_COUNT] = {
+static const char *const sampler_family_names[] = {
     "deterministic", "ancestral", "SDE",
 };
+NAME_TABLE_CHECK(sampler_family_names, SAMPLER_FAMILY_COUNT);
 
 const char *
 sampler_family_name(enum sampler_family family)

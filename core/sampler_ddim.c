@@ -6,7 +6,7 @@
  * sigma_i), 1 model call per step, no noise.  The name is its own registry entry because
  * ComfyUI lists it.
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 extern const struct sampler sampler_euler;
 

@@ -11,7 +11,7 @@
  * models get the same VP formulas.  No eta and no s_noise.  1 model call and 1 noise draw per
  * step (none on the last).
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 #include <math.h>
 

@@ -14,7 +14,7 @@
  * fbw's in double).  Order 1, and every step to sigma <= 0, is Euler.  1 model call per step,
  * no noise; the coefficients cost 10000 points per step on the host.
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 #include <math.h>
 
@@ -107,7 +107,8 @@ deis_sample(struct sampler_run *r, struct tensor *x)
     for (int i = 0; i + 1 < r->n && x != NULL; i++) {
         const double s = r->sigmas[i], s_next = r->sigmas[i + 1];
         x = sampler_step_begin(r, i, x);
-        sampler_history_push(r, ds, DEIS_MAX_ORDER, &count, sampler_to_d(r, x, sampler_denoise(r, x, s), s));
+        struct tensor *d = sampler_to_d(r, x, sampler_denoise(r, x, s), s);
+        sampler_history_push(r, ds, DEIS_MAX_ORDER, &count, d);
         if (count == 1 || s_next <= 0)
             x = tensor_axpby(r->cur, 1.0, x, s_next - s, ds[0]);
         else

@@ -7,7 +7,7 @@
  * penultimate sigma (discard_penultimate), so the last step jumps from the smallest sigma
  * to 0 with one call.  No CONST branch upstream: flow models take the same update.
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 #include <math.h>
 

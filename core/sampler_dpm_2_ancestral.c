@@ -17,7 +17,7 @@
  * With eta = 0 no noise is drawn (ComfyUI draws and multiplies by 0; its RF branch can even
  * turn that 0 into NaN, as sqrt of a coefficient rounded 1 ulp below 0).
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 #include <math.h>
 

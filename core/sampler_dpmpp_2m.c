@@ -4,7 +4,7 @@
  * step's D; the first step and the step to sigma = 0 are first order.
  * 1 model call per step.
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 #include <math.h>
 

@@ -7,7 +7,7 @@
 #ifndef FBW_CORE_SAMPLER_DPMPP_2M_SDE_H
 #define FBW_CORE_SAMPLER_DPMPP_2M_SDE_H
 
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 enum sampler_2m_sde_solver {
     SAMPLER_2M_SDE_MIDPOINT,    /* + 0.5 alpha_t (1 - e^{-h_eta}) (D - D_1) / r */

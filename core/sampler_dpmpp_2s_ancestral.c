@@ -13,7 +13,7 @@
  * A step down to 0 is an Euler step (x = D).  2 model calls and 1 noise draw per step, 1 call
  * on the last.  With eta = 0 no noise is drawn (ComfyUI's VE branch draws and multiplies by 0).
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 #include <math.h>
 

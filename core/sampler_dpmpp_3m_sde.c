@@ -24,7 +24,7 @@
  * disjoint, so that is the same distribution, not the same bits.  ComfyUI also scales
  * s_noise by the model sampling's noise_scale attribute, 1 for every model fbw knows.
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 #include <math.h>
 

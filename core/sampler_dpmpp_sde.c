@@ -29,7 +29,7 @@
  * ComfyUI also scales s_noise by the model sampling's noise_scale attribute,
  * 1 for every model fbw knows.
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 #include <math.h>
 

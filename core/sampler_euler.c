@@ -3,7 +3,7 @@
  * KSampler default): x += (x - D)/sigma_i * (sigma_{i+1} - sigma_i).
  * 1 model call per step.  ComfyUI's "ddim" is this same update.
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 static struct tensor *
 euler_sample(struct sampler_run *r, struct tensor *x)

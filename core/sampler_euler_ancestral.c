@@ -7,7 +7,7 @@
  * sigma_down = sigma_{i+1} (1 + (sigma_{i+1}/sigma_i - 1) eta), rescale by
  * alpha_{i+1}/alpha_down and renoise.  1 model call and 1 noise draw per step.
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 extern const struct sampler sampler_euler_ancestral;
 

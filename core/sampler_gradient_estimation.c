@@ -5,7 +5,7 @@
  * extrapolates the slope; the step to sigma = 0 returns D.  1 model call per step, no noise.
  * The previous slope lives in the previous step scope, which stays valid for one step.
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 #define GRADIENT_ESTIMATION_GAMMA 2.0
 

@@ -5,7 +5,7 @@
  * per step, 2N - 1 in all.  The second call of step i and the first of step
  * i+1 share a sigma, which the cache sees as a follow-up chunk.
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 static struct tensor *
 heun_sample(struct sampler_run *r, struct tensor *x)

@@ -12,7 +12,7 @@
  * sampler's seeded one) and never uses it; fbw draws nothing, so the run's noise stream
  * stays meaningful.  No CONST branch upstream.
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 /* The Heun step before the last: 2 calls. */
 static struct tensor *

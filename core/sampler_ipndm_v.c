@@ -10,7 +10,7 @@
  * returns D.  1 model call per step, no noise; the older slopes are re-registered in each
  * step scope.
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 #define IPNDM_V_MAX_ORDER 4
 

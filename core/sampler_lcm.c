@@ -10,7 +10,7 @@
  * ComfyUI does (the a125cd8 version has no s_noise; both agree at the default 1).  1 model call
  * and 1 noise draw per step (none on the last).
  */
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 static struct tensor *
 lcm_sample(struct sampler_run *r, struct tensor *x)

@@ -5,7 +5,7 @@
 #ifndef FBW_CORE_SAMPLER_RES_MULTISTEP_H
 #define FBW_CORE_SAMPLER_RES_MULTISTEP_H
 
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 /*
  * Runs the RES second-order multistep sampler over r's schedule from x with the given eta

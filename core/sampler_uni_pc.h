@@ -15,7 +15,7 @@
 #ifndef FBW_CORE_SAMPLER_UNI_PC_H
 #define FBW_CORE_SAMPLER_UNI_PC_H
 
-#include "core/sampler.h"
+#include "core/sampler_impl.h"
 
 enum sampler_uni_pc_variant {
     SAMPLER_UNI_PC_BH1,     /* B(h) = h          (ComfyUI variant 'bh1', "uni_pc") */

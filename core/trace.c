@@ -10,9 +10,10 @@
 
 #include "util/err.h"
 
-static const char *const trace_reason_names[TRACE_REASON_COUNT] = {
+static const char *const trace_reason_names[] = {
     "off", "first", "window", "max_hits", "threshold", "hit",
 };
+NAME_TABLE_CHECK(trace_reason_names, TRACE_REASON_COUNT);
 
 const char *
 trace_reason_name(enum trace_reason reason)

@@ -31,7 +31,8 @@ const char *trace_reason_name(enum trace_reason reason);
 struct trace_record {
     int step;           /* sampler step index, 0-based */
     int call;           /* model call index within the step, 0-based */
-    int seq;            /* calls in a row at this same sigma before this one (WaveSpeed's sequence_num) */
+    int seq;            /* calls in a row at this same sigma before this one (WaveSpeed's
+                         * sequence_num) */
     double sigma;
     double timestep;    /* what the network received */
     double rel_l1;      /* NaN when not computed */

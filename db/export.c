@@ -19,7 +19,8 @@
 #include "db/query.h"
 #include "util/err.h"
 
-static const char *const db_format_names[DB_FORMAT_COUNT] = { "csv", "json", "md" };
+static const char *const db_format_names[] = { "csv", "json", "md" };
+NAME_TABLE_CHECK(db_format_names, DB_FORMAT_COUNT);
 
 const char *
 db_format_name(enum db_format f)

@@ -76,7 +76,7 @@ int db_sweep_set_status(struct db *db, int64_t sweep_id, const char *status, cha
 /* Crash recovery: runs of the sweep left `running` go back to `waiting`; *count says how many. */
 int db_sweep_recover(struct db *db, int64_t sweep_id, int *count, char **cause);
 
-enum db_run_kind { DB_RUN_CELL, DB_RUN_REFERENCE };
+enum db_run_kind { DB_RUN_CELL, DB_RUN_REFERENCE, DB_RUN_KIND_COUNT };
 /* "cell" or "reference", as stored in run.kind. */
 const char *db_run_kind_name(enum db_run_kind k);
 enum db_run_state { DB_WAITING, DB_RUNNING, DB_COMPLETE, DB_FAILED, DB_STATE_COUNT };

@@ -1,7 +1,8 @@
 /*
  * store_impl.h - what the files of db/ share and nobody else sees: the body of struct db, the
- * schema steps, and small helpers around SQLite (error messages that name the file, NULL as NaN,
- * statements run in one call with their parameters given as values, transactions).
+ * schema steps, and small helpers around SQLite (db/sqlite.c: error messages that name the
+ * file, NULL as NaN, statements run in one call with their parameters given as values,
+ * transactions).
  *
  * Only db/ includes this header (it pulls in <sqlite3.h>).  Every helper that can fail follows
  * the project rule: -1 with an allocated *cause.
@@ -101,6 +102,11 @@ int db_end(struct db *db, int ok, char **cause);
 int db_bind_double(sqlite3_stmt *st, int i, double v);
 int db_bind_text(sqlite3_stmt *st, int i, const char *s);
 int db_bind_id(sqlite3_stmt *st, int i, int64_t id);
+/* The index of name in names[0 .. count), or -1 (also for a NULL name). */
+int db_name_index(const char *const *names, int count, const char *name);
+/* The index in names[0 .. count) of the name stored in column i; an unknown name means a
+ * broken store: CHECK aborts. */
+int db_column_enum(sqlite3_stmt *st, int i, const char *const *names, int count);
 /* Column helpers: NULL reads as NaN, as NULL (text) or as 0 (integers); text is copied. */
 double db_column_double(sqlite3_stmt *st, int i);
 char *db_column_strdup(sqlite3_stmt *st, int i);

@@ -27,7 +27,7 @@ struct plot_kind_entry {
     int (*write)(struct plot_ctx *c, char **cause);
 };
 
-static const struct plot_kind_entry plot_kinds[PLOT_KIND_COUNT] = {
+static const struct plot_kind_entry plot_kinds[] = {
     [PLOT_GRID] = {"grid", "the XY image grid, each cell annotated with time, speed-up, hits "
                            "and PSNR", plot_grid_write},
     [PLOT_LINES] = {"lines", "a metric against X, one series per Y value, with error bars",
@@ -39,9 +39,12 @@ static const struct plot_kind_entry plot_kinds[PLOT_KIND_COUNT] = {
     [PLOT_TRACE] = {"trace", "per-step rel-L1 against the threshold, hits marked",
                     plot_trace_write},
 };
+NAME_TABLE_CHECK(plot_kinds, PLOT_KIND_COUNT);
 
-static const char *const plot_terms[PLOT_TERM_COUNT] = {"png", "svg", "dumb"};
-static const char *const plot_vss[PLOT_VS_COUNT] = {"step", "sigma"};
+static const char *const plot_terms[] = {"png", "svg", "dumb"};
+NAME_TABLE_CHECK(plot_terms, PLOT_TERM_COUNT);
+static const char *const plot_vss[] = {"step", "sigma"};
+NAME_TABLE_CHECK(plot_vss, PLOT_VS_COUNT);
 
 const char *
 plot_kind_name(enum plot_kind k)

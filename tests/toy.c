@@ -30,7 +30,8 @@ toy_table(struct model_sampling *ms, const char *table)
     char *cause = NULL;
     int rc = -1;
     if (strcmp(table, "sd1") == 0)
-        rc = model_sampling_init_discrete(ms, MODEL_SAMPLING_BETA_SCALED_LINEAR, 0, 0, 1000, &cause);
+        rc = model_sampling_init_discrete(ms, MODEL_SAMPLING_BETA_SCALED_LINEAR, 0, 0, 1000,
+                                          &cause);
     else if (strcmp(table, "dit") == 0)
         rc = model_sampling_init_discrete(ms, MODEL_SAMPLING_BETA_LINEAR, 0, 0, 1000, &cause);
     else if (strcmp(table, "sd3") == 0)

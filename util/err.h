@@ -18,6 +18,15 @@ enum {
     EXIT_USAGE = 2,     /* bad flags or arguments */
 };
 
+/*
+ * A name table names every value of its enum: placed beside the table (declared with [] so
+ * that its size is what the initialiser gives), e.g.
+ *     static const char *const db_state_names[] = {"waiting", "running", "complete", "failed"};
+ *     NAME_TABLE_CHECK(db_state_names, DB_STATE_COUNT);
+ */
+#define NAME_TABLE_CHECK(table, count)                                               \
+    _Static_assert(sizeof(table) / sizeof((table)[0]) == (count), #table " must name every value")
+
 /* Abort with file, line and expression when cond is false (release builds too). */
 #define CHECK(cond)                                                          \
     do {                                                                     \

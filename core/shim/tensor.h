@@ -78,7 +78,7 @@ const char *tensor_last_error(void);
 const char *tensor_backend_version(void);
 /* The CPU kernels' BLAS and threading as libtorch reports them, e.g. "MKL, OpenMP". Static. */
 const char *tensor_backend_blas(void);
-/* 1 when fbw was built against a CUDA build of libtorch (FBW_CUDA), whether or not a GPU is here. */
+/* 1 when fbw was built against a CUDA build of libtorch (FBW_CUDA), with or without a GPU. */
 int tensor_cuda_built(void);
 /* 1 when a CUDA device can be used. */
 int tensor_cuda_available(void);
@@ -159,7 +159,7 @@ struct tensor *tensor_full(struct tensor_scope *s, double value, enum tensor_dty
 /* 0, 1, ..., n-1 as dtype. */
 struct tensor *tensor_arange(struct tensor_scope *s, int64_t n, enum tensor_dtype dtype,
                              enum tensor_device device);
-/* Standard normal float32 draws from gen, in gen's device; like torch.randn(shape, generator=gen). */
+/* Standard normal float32 draws from gen, on gen's device: torch.randn(shape, generator=gen). */
 struct tensor *tensor_randn(struct tensor_scope *s, struct tensor_gen *gen, int ndim,
                             const int64_t *shape);
 /* A new handle for t in dst (shares storage; tensors are immutable). */

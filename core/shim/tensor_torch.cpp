@@ -43,10 +43,14 @@ struct tensor_gen {
 
 static thread_local std::string tensor_error_tls;
 
-static const char *const tensor_dtype_names[TENSOR_DTYPE_COUNT] = {
+static const char *const tensor_dtype_names[] = {
     "f32", "f16", "bf16", "f64", "i64", "u8",
 };
-static const char *const tensor_device_names[TENSOR_DEVICE_COUNT] = {"cpu", "cuda"};
+static_assert(sizeof tensor_dtype_names / sizeof tensor_dtype_names[0] == TENSOR_DTYPE_COUNT,
+              "tensor_dtype_names must name every value");
+static const char *const tensor_device_names[] = {"cpu", "cuda"};
+static_assert(sizeof tensor_device_names / sizeof tensor_device_names[0] == TENSOR_DEVICE_COUNT,
+              "tensor_device_names must name every value");
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -205,7 +209,8 @@ tensor_device_name(enum tensor_device device)
 extern "C" size_t
 tensor_dtype_size(enum tensor_dtype dtype)
 {
-    static const size_t sizes[TENSOR_DTYPE_COUNT] = {4, 2, 2, 8, 8, 1};
+    static const size_t sizes[] = {4, 2, 2, 8, 8, 1};
+    static_assert(sizeof sizes / sizeof sizes[0] == TENSOR_DTYPE_COUNT, "a size per dtype");
     return (unsigned)dtype < TENSOR_DTYPE_COUNT ? sizes[dtype] : 0;
 }
 
