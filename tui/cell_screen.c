@@ -1,5 +1,5 @@
 /*
- * cell.c - one run opened from the results: its image beside the uncached reference's and
+ * cell_screen.c - one run opened from the results: its image beside the uncached reference's and
  * the difference heatmap (half blocks, in the terminal's colours), its statistics as `fbw
  * show` prints them (db_show into a memory stream, wrapped to the panel), and its trace (the
  * first measured generation's rel-L1 per call against the threshold, hit or miss per call).

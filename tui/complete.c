@@ -3,8 +3,8 @@
  * an axis, sampler, scheduler, compile or dtype names where a value of those knobs is typed,
  * and model files (*.safetensors and directories) where a model path is.  Names come from the
  * registries (bench/spec's knob table, core's sampler, scheduler and compute dtype tables),
- * never from a copy.  Tab again cycles through the matches, Shift-Tab backwards; any other key ends the
- * cycle.
+ * never from a copy.  Tab again cycles through the matches, Shift-Tab backwards; any other key
+ * ends the cycle.
  */
 #include "tui/tui_impl.h"
 

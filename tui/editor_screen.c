@@ -1,9 +1,9 @@
 /*
- * editor.c - the sweep editor's model and input: a form of fields (name, X/Y/Z axes in the
- * command line's KNOB=VALUES grammar, repetitions, and one fixed value per knob), checked on
- * every keystroke through bench/spec (so errors read exactly as `fbw sweep` prints them, with
- * the closest valid name), the cell count, the model calls and an estimated time, and the
- * actions: run, save, load, starter.  editor_draw.c draws it.
+ * editor_screen.c - the sweep editor's model and input: a form of fields (name, X/Y/Z axes in
+ * the command line's KNOB=VALUES grammar, repetitions, and one fixed value per knob), checked
+ * on every keystroke through bench/spec (so errors read exactly as `fbw sweep` prints them,
+ * with the closest valid name), the cell count, the model calls and an estimated time, and
+ * the actions: run, save, load, starter.  editor_screen_draw.c draws it.
  *
  * The spec in struct tui_editor is rebuilt from the fields' text after every change; it is
  * what F6 runs and F7 saves, as canonical JSON.  The estimate times a short generation of the
@@ -310,7 +310,7 @@ tui_editor_poll_estimate(struct tui *t)
         e->calib.cause = NULL;
         free(e->calib.spec_json);
         e->calib.spec_json = NULL;
-        t->dirty |= 1;
+        t->dirty |= TUI_DIRTY_FRAME;
     }
     /* never while a sweep runs: a timed generation beside it would skew its timings */
     if (js == TUI_JOB_RUNNING || !e->valid || tui_run_active(&t->run))

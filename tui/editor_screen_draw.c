@@ -1,8 +1,8 @@
 /*
- * editor_draw.c - the sweep editor on the screen: the form (label, value, and the error under
- * any field that does not parse) and the preview (each axis expanded, the grid of cells with
- * their state when the store has the sweep, counts, model calls, the estimated time, and the
- * equivalent `fbw sweep` command line).
+ * editor_screen_draw.c - the sweep editor on the screen: the form (label, value, and the error
+ * under any field that does not parse) and the preview (each axis expanded, the grid of cells
+ * with their state when the store has the sweep, counts, model calls, the estimated time, and
+ * the equivalent `fbw sweep` command line).  The model and the input are editor_screen.c's.
  */
 #include "tui/tui_impl.h"
 

@@ -1,5 +1,5 @@
 /*
- * help.c - the `?` screen: every key of the key table (keys.c), by screen, in a box over the
+ * help_screen.c - the `?` screen: every key of the key table (keys.c), by screen, in a box over the
  * body; it scrolls when the terminal is short.  Nothing here is written by hand twice: the
  * lines come from tui_keys_help.
  */

@@ -1,7 +1,8 @@
 /*
  * panel.c - a scrolling list region of the screen (htop's Panel, reduced to geometry): its
  * rectangle, the selected row and the first visible row.  Panels hold no data; the screen
- * that owns one passes the row count in.
+ * that owns one passes the row count in.  Nor a redraw flag: frames are drawn whole, when
+ * struct tui's dirty says so (tui_impl.h).
  */
 #include "tui/tui_impl.h"
 
@@ -12,7 +13,6 @@ panel_move(struct panel *p, struct tui_rect r)
     p->y = r.y;
     p->w = r.w;
     p->h = r.h;
-    p->needs_redraw = 1;
 }
 
 void
@@ -35,7 +35,6 @@ panel_select(struct panel *p, int index, int count)
         p->scroll = count - p->h;
     if (p->scroll < 0)
         p->scroll = 0;
-    p->needs_redraw = 1;
 }
 
 int

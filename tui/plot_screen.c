@@ -1,5 +1,5 @@
 /*
- * plotview.c - the plot viewer: every plot kind of plots/ rendered through gnuplot's dumb
+ * plot_screen.c - the plot viewer: every plot kind of plots/ rendered through gnuplot's dumb
  * terminal at the window's size, its ANSI colours turned into curses colours (or dropped in
  * mono), with keys to switch kind and metric and to write the PNG and SVG files.
  *
@@ -124,7 +124,7 @@ tui_plot_update(struct tui *t)
         return;
     pl->stale = 0;
     tui_plot_start(t, 0);
-    t->dirty |= 1;
+    t->dirty |= TUI_DIRTY_FRAME;
 }
 
 /* ---- ANSI text into a grid of characters and colours ----------------------------------------- */

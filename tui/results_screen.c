@@ -1,5 +1,5 @@
 /*
- * results.c - the results browser: one sweep's runs as a table (the settings on its axes,
+ * results_screen.c - the results browser: one sweep's runs as a table (the settings on its axes,
  * state, median time ± spread, speed-up, hit rate, PSNR, SSIM), sortable by any column,
  * filtered with `/`, and the best values of each metric marked as torch.utils.benchmark's
  * Compare colours them: within 1% of the column's best green and bold (and a `*`), within 10%
@@ -277,7 +277,7 @@ tui_results_update(struct tui *t)
     r->stale = 0;
     t->run.finished_since = 0;
     tui_results_load(t, db);
-    t->dirty |= 1;
+    t->dirty |= TUI_DIRTY_FRAME;
 }
 
 void

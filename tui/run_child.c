@@ -1,5 +1,5 @@
 /*
- * run.c - a sweep running in the background: the child process, its progress stream, and
+ * run_child.c - a sweep running in the background: the child process, its progress stream, and
  * pause / resume / cancel.
  *
  * The child is the same binary: `fbw sweep SPEC.json --db DB --name NAME --quiet
@@ -14,7 +14,7 @@
  * sweep and skips complete runs.  Cancel is a pause that is not resumed.  The child is the
  * store's only writer; the TUI only reads.
  */
-#include "tui/tui_impl.h"
+#include "tui/run_child.h"
 
 #include <errno.h>
 #include <fcntl.h>

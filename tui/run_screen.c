@@ -1,9 +1,9 @@
 /*
- * runview.c - the run view: the background sweep's overall progress bar with its ETA, the
+ * run_screen.c - the run view: the background sweep's overall progress bar with its ETA, the
  * current cell's settings and phase, a live strip of the current generation (rel-L1 per model
  * call against the threshold, hit or miss per call), the runs finished so far, and the child's
- * log when it fails.  The data is struct tui_run's (run.c); this file only draws it and maps
- * pause, resume and cancel onto it.
+ * log when it fails.  The data is struct tui_run's (run_child.c); this file only draws it and
+ * maps pause, resume and cancel onto it.
  */
 #include "tui/tui_impl.h"
 
@@ -28,13 +28,7 @@ void
 tui_runview_layout(struct tui *t)
 {
     struct tui_run_layout l = tui_runview_geometry(t);
-    panel_move(&t->run.list, l.finished);
-}
-
-void
-tui_runview_update(struct tui *t)
-{
-    (void)t;
+    panel_move(&t->run_list, l.finished);
 }
 
 static enum tui_role
@@ -143,7 +137,8 @@ tui_runview_draw_strip(struct tui *t, const struct tui_run_layout *l)
 static void
 tui_runview_draw_finished(struct tui *t, const struct tui_run_layout *l)
 {
-    struct tui_run *r = &t->run;
+    const struct tui_run *r = &t->run;
+    struct panel *p = &t->run_list;
     struct tui_rect f = l->finished;
     const struct tui_glyphs *g = tui_term_glyphs();
     char **lines = NULL;
@@ -152,9 +147,9 @@ tui_runview_draw_finished(struct tui *t, const struct tui_run_layout *l)
     int total = (int)(kept + nerr), y = f.y;
     tui_draw_heading(f.y - 1, f.x, f.w, r->error ? "finished runs, then the sweep's log"
                                                  : "finished runs (newest last)");
-    if (r->list.scroll > total - f.h)
-        r->list.scroll = total - f.h > 0 ? total - f.h : 0;
-    int first = total - f.h - r->list.scroll > 0 ? total - f.h - r->list.scroll : 0;
+    if (p->scroll > total - f.h)
+        p->scroll = total - f.h > 0 ? total - f.h : 0;
+    int first = total - f.h - p->scroll > 0 ? total - f.h - p->scroll : 0;
     for (int i = first; i < total && y < f.y + f.h; i++, y++) {
         if ((size_t)i < kept) {
             const struct tui_run_line *ln = &r->lines[(r->nlines - kept + (size_t)i) %
@@ -193,7 +188,7 @@ tui_runview_draw(struct tui *t)
 int
 tui_runview_key(struct tui *t, int key)
 {
-    struct panel *p = &t->run.list;
+    struct panel *p = &t->run_list;
     switch (key) {
     case TUI_KEY_CODE(KEY_UP): p->scroll++; return TUI_REDRAW;
     case TUI_KEY_CODE(KEY_DOWN): p->scroll = p->scroll > 0 ? p->scroll - 1 : 0; return TUI_REDRAW;

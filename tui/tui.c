@@ -24,21 +24,28 @@
 #include "util/clock.h"
 #include "util/err.h"
 
-static void tui_noop(struct tui *t) { (void)t; }
-
 static const struct tui_screen_ops tui_screens[TUI_SCREEN_COUNT] = {
-    [TUI_SCREEN_EDITOR] = {"F2 Sweep", tui_editor_layout, tui_editor_update, tui_editor_draw,
-                           tui_editor_key, NULL, tui_editor_mouse},
-    [TUI_SCREEN_RUN] = {"F3 Run", tui_runview_layout, tui_runview_update, tui_runview_draw, NULL,
-                        tui_runview_key, tui_runview_mouse},
-    [TUI_SCREEN_RESULTS] = {"F4 Results", tui_results_layout, tui_results_update,
-                            tui_results_draw, NULL, tui_results_key, tui_results_mouse},
-    [TUI_SCREEN_CELL] = {NULL, tui_cell_layout, tui_cell_update, tui_cell_draw, NULL,
-                         tui_cell_key, tui_cell_mouse},
-    [TUI_SCREEN_PLOT] = {"F5 Plot", tui_plot_layout, tui_plot_update, tui_plot_draw, NULL,
-                         tui_plot_key, tui_plot_mouse},
-    [TUI_SCREEN_HELP] = {NULL, tui_help_layout, tui_noop, tui_help_draw, NULL, tui_help_key,
-                         NULL},
+    [TUI_SCREEN_EDITOR] = {
+        .name = "F2 Sweep", .layout = tui_editor_layout, .update = tui_editor_update,
+        .draw = tui_editor_draw, .text_key = tui_editor_key, .mouse = tui_editor_mouse,
+    },
+    [TUI_SCREEN_RUN] = {
+        .name = "F3 Run", .layout = tui_runview_layout, .draw = tui_runview_draw,
+        .key = tui_runview_key, .mouse = tui_runview_mouse,
+    },
+    [TUI_SCREEN_RESULTS] = {
+        .name = "F4 Results", .layout = tui_results_layout, .update = tui_results_update,
+        .draw = tui_results_draw, .key = tui_results_key, .mouse = tui_results_mouse,
+    },
+    [TUI_SCREEN_CELL] = {
+        .layout = tui_cell_layout, .update = tui_cell_update, .draw = tui_cell_draw,
+        .key = tui_cell_key, .mouse = tui_cell_mouse,
+    },
+    [TUI_SCREEN_PLOT] = {
+        .name = "F5 Plot", .layout = tui_plot_layout, .update = tui_plot_update,
+        .draw = tui_plot_draw, .key = tui_plot_key, .mouse = tui_plot_mouse,
+    },
+    [TUI_SCREEN_HELP] = {.layout = tui_help_layout, .draw = tui_help_draw, .key = tui_help_key},
 };
 
 const struct tui_screen_ops *
@@ -58,7 +65,7 @@ tui_message(struct tui *t, enum tui_role role, const char *fmt, ...)
     va_end(ap);
     t->msg_role = role;
     t->msg_until = clock_now() + (role == TUI_ROLE_ERR ? 8 : 4);
-    t->dirty |= 1;
+    t->dirty |= TUI_DIRTY_FRAME;
 }
 
 void
@@ -68,7 +75,7 @@ tui_show(struct tui *t, enum tui_screen s)
         t->back = t->screen;
     t->screen = s;
     tui_screens[s].layout(t);
-    t->dirty |= 1;
+    t->dirty |= TUI_DIRTY_FRAME;
 }
 
 struct db *
@@ -97,7 +104,7 @@ tui_prompt_open(struct tui *t, const char *label, const char *text,
     tui_line_set(&t->prompt.line, text);
     t->prompt.on_change = on_change;
     t->prompt.on_done = on_done;
-    t->dirty |= 1;
+    t->dirty |= TUI_DIRTY_FRAME;
 }
 
 void
@@ -109,7 +116,7 @@ tui_dialog_open(struct tui *t, void (*on_yes)(struct tui *), const char *fmt, ..
     va_end(ap);
     t->dialog.on_yes = on_yes;
     t->dialog.active = 1;
-    t->dirty |= 1;
+    t->dirty |= TUI_DIRTY_FRAME;
 }
 
 /* ---- the frame ------------------------------------------------------------------------------- */
@@ -240,8 +247,9 @@ tui_draw_dialog(struct tui *t)
     free(lines);
 }
 
+/* Draws the frame on stdscr and sends it; dirty: the enum tui_dirty flags it is drawn for. */
 static void
-tui_draw(struct tui *t, int full)
+tui_draw(struct tui *t, int dirty)
 {
     erase();
     curs_set(0);
@@ -263,7 +271,7 @@ tui_draw(struct tui *t, int full)
         }
     }
     refresh();
-    tui_term_overlay_flush(full);
+    tui_term_overlay_flush((dirty & TUI_DIRTY_FULL) != 0);
 }
 
 /* ---- the loop -------------------------------------------------------------------------------- */
@@ -278,7 +286,7 @@ tui_relayout(struct tui *t)
         for (int s = 0; s < TUI_SCREEN_COUNT; s++)
             tui_screens[s].layout(t);
     clearok(curscr, TRUE);
-    t->dirty |= 2;              /* a full repaint: the true-colour overlay is written again */
+    t->dirty |= TUI_DIRTY_FULL;
 }
 
 /* Progress, jobs and expiring messages: marks what changed. */
@@ -286,7 +294,7 @@ static void
 tui_poll(struct tui *t)
 {
     if (tui_run_poll(&t->run)) {
-        t->dirty |= 1;
+        t->dirty |= TUI_DIRTY_FRAME;
         if (t->run.finished_since > 0 || t->run.state != TUI_RUN_RUNNING) {
             t->res.stale = 1;
             t->plot.stale = 1;
@@ -295,12 +303,12 @@ tui_poll(struct tui *t)
             tui_results_follow(t, t->run.sweep_id);
     }
     if (tui_plot_poll(t))
-        t->dirty |= 1;
+        t->dirty |= TUI_DIRTY_FRAME;
     if (t->msg_until > 0 && t->msg_until <= clock_now()) {
         t->msg_until = 0;
-        t->dirty |= 1;
+        t->dirty |= TUI_DIRTY_FRAME;
     }
-    if (!t->frame.too_small)
+    if (!t->frame.too_small && tui_screens[t->screen].update != NULL)
         tui_screens[t->screen].update(t);
 }
 
@@ -312,7 +320,7 @@ tui_apply(struct tui *t, int flags)
     if (flags & TUI_RESIZE)
         tui_relayout(t);
     if (flags & (TUI_REDRAW | TUI_HANDLED))
-        t->dirty |= 1;
+        t->dirty |= TUI_DIRTY_FRAME;
 }
 
 static void
@@ -321,8 +329,8 @@ tui_loop(struct tui *t)
     tui_relayout(t);
     while (!t->quit && !tui_term_stop_requested()) {
         tui_poll(t);
-        if (t->dirty) {
-            tui_draw(t, t->dirty > 1);
+        if (t->dirty != 0) {
+            tui_draw(t, t->dirty);
             t->dirty = 0;
         }
         int busy = tui_run_active(&t->run) || t->plot.job.started || t->ed.job.started;
@@ -401,7 +409,7 @@ tui_stop_child(struct tui *t)
     if (!tui_run_active(&t->run))
         return;
     tui_message(t, TUI_ROLE_WARN, "stopping the sweep (complete cells are kept)...");
-    tui_draw(t, 0);
+    tui_draw(t, TUI_DIRTY_FRAME);
     tui_run_stop_wait(&t->run);
 }
 

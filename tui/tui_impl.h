@@ -1,7 +1,7 @@
 /*
  * tui_impl.h - what the TUI's files share: the app state (struct tui, built in tui_main and
- * passed everywhere), the panels, the screens' states, key codes and handler flags, and the
- * drawing helpers.
+ * passed everywhere), the panels, the screens' states (the sweep child's: run_child.h), key
+ * codes, handler and redraw flags, and the drawing helpers.
  *
  * The loop is htop-shaped (STYLE.md 21): poll the sweep's progress and background jobs ->
  * update the dirty screen's data -> draw.  Handlers change state and return TUI_* flags; only
@@ -17,13 +17,13 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "bench/spec.h"
 #include "core/image.h"
 #include "core/trace.h"
 #include "db/query.h"
 #include "tui/layout.h"
+#include "tui/run_child.h"
 #include "tui/tui.h"
 
 struct tui;
@@ -37,6 +37,15 @@ struct tui;
 #define TUI_KEY_ENTER '\r'
 
 enum { TUI_HANDLED = 1, TUI_REDRAW = 2, TUI_RESIZE = 4, TUI_QUIT = 8 };
+
+/*
+ * What the next frame must do (struct tui's dirty, or-ed together; tmux's CLIENT_REDRAW*).
+ * FRAME: draw the frame (curses then sends the terminal only the cells that changed).  FULL:
+ * a new layout, after which curses repaints every cell (tui_relayout sets clearok), so the
+ * true-colour overlay is written again too; it draws a frame by itself.  The main loop draws
+ * once per pass and clears them.
+ */
+enum tui_dirty { TUI_DIRTY_FRAME = 1, TUI_DIRTY_FULL = 2 };
 
 enum tui_screen {
     TUI_SCREEN_EDITOR, TUI_SCREEN_RUN, TUI_SCREEN_RESULTS, TUI_SCREEN_CELL, TUI_SCREEN_PLOT,
@@ -94,10 +103,11 @@ int tui_term_mouse(int *x, int *y, int *button);
 
 /* ---- panels (panel.c) ------------------------------------------------------------------------ */
 
+/* No redraw flag of its own (STYLE.md 21 has one): every frame is drawn whole, so struct tui's
+ * dirty (TUI_DIRTY_*) alone says when to draw, and a panel's flag would have no reader. */
 struct panel {
     int x, y, w, h;
     int selected, scroll;
-    int needs_redraw;
 };
 
 void panel_move(struct panel *p, struct tui_rect r);
@@ -162,7 +172,7 @@ void tui_draw_image(struct tui_rect r, const struct image *img, const char *capt
 void tui_draw_strip(struct tui_rect chart, struct tui_rect hits, const double *rel,
                     const signed char *hit, size_t n, size_t total, double threshold);
 
-/* ---- sweep editor (editor.c) ----------------------------------------------------------------- */
+/* ---- sweep editor (editor_screen.c) ---------------------------------------------------------- */
 
 enum tui_field_kind {
     TUI_FIELD_NAME, TUI_FIELD_AXIS, TUI_FIELD_REPEAT, TUI_FIELD_WARMUP, TUI_FIELD_KNOB
@@ -210,66 +220,7 @@ struct tui_editor {
     char *calib_error;
 };
 
-/* ---- run (run.c) ----------------------------------------------------------------------------- */
-
-enum tui_run_state {
-    TUI_RUN_IDLE, TUI_RUN_RUNNING, TUI_RUN_PAUSING, TUI_RUN_PAUSED, TUI_RUN_CANCELLING,
-    TUI_RUN_CANCELLED, TUI_RUN_DONE, TUI_RUN_FAILED, TUI_RUN_STATE_COUNT
-};
-
-#define TUI_RUN_KEEP 200
-
-enum tui_run_line_kind { TUI_RUN_LINE_OK, TUI_RUN_LINE_FAILED, TUI_RUN_LINE_SKIPPED };
-
-struct tui_run_line {
-    enum tui_run_line_kind kind;
-    char *text;
-};
-
-struct tui_run {
-    enum tui_run_state state;
-    pid_t pid;
-    int fd;                     /* the progress pipe, -1 when closed */
-    char *exe, *db_path, *spec_path, *log_path, *name;
-    long long sweep_id;
-    char *buf;                  /* a partial progress line */
-    size_t len, cap;
-    long done, total, cell;
-    long failed;                /* runs that failed in this attempt */
-    long long run_id;
-    int reference, rep, reps, step, steps;
-    char phase[16];
-    double elapsed, eta, threshold;
-    char *desc;
-    double *rel;                /* the current generation's calls */
-    signed char *hit;
-    size_t ncalls, acalls;
-    struct tui_run_line lines[TUI_RUN_KEEP];    /* a ring of finished runs */
-    size_t nlines;              /* lines ever added */
-    int finished_since;         /* runs finished since the results were reloaded */
-    char *end_status;           /* the end event's status, or NULL */
-    int exit_code;
-    char *error;                /* why the sweep could not start or failed (log tail) */
-    struct panel list;
-};
-
-const char *tui_run_state_name(enum tui_run_state s);
-/* Starts `exe sweep SPEC --db DB --name NAME --quiet --progress-fd 3` in the background:
- * 0, or -1 with *cause (nothing started). */
-int tui_run_start(struct tui_run *r, const char *spec_json, const char *name, char **cause);
-/* Reads the progress pipe without blocking and reaps the child: 1 when something changed. */
-int tui_run_poll(struct tui_run *r);
-/* The pipe's fd for poll(), or -1. */
-int tui_run_fd(const struct tui_run *r);
-int tui_run_active(const struct tui_run *r);
-void tui_run_pause(struct tui_run *r);
-int tui_run_resume(struct tui_run *r, char **cause);
-void tui_run_cancel(struct tui_run *r);
-/* Stops a running child and waits for it (at most a few seconds, then kills it). */
-void tui_run_stop_wait(struct tui_run *r);
-void tui_run_release(struct tui_run *r);
-
-/* ---- results (results.c) --------------------------------------------------------------------- */
+/* ---- results (results_screen.c) -------------------------------------------------------------- */
 
 enum tui_col {
     TUI_COL_RUN, TUI_COL_X, TUI_COL_Y, TUI_COL_Z, TUI_COL_STATE, TUI_COL_TIME,
@@ -295,7 +246,7 @@ struct tui_results {
     char *error;
 };
 
-/* ---- cell view (cell.c) ---------------------------------------------------------------------- */
+/* ---- cell view (cell_screen.c) --------------------------------------------------------------- */
 
 enum { TUI_IMG_CELL, TUI_IMG_REF, TUI_IMG_DIFF, TUI_IMG_COUNT };
 
@@ -315,7 +266,7 @@ struct tui_cell {
     struct panel stats;
 };
 
-/* ---- plot viewer (plotview.c) ---------------------------------------------------------------- */
+/* ---- plot viewer (plot_screen.c) ------------------------------------------------------------- */
 
 struct tui_plot_req {
     char *db_path, *sweep, *metric;
@@ -366,11 +317,12 @@ struct tui {
     struct tui_frame frame;
     enum tui_screen screen, back;
     int quit;
-    int dirty;                  /* bit 1: redraw; bit 2: repaint everything (after a resize) */
+    int dirty;                  /* enum tui_dirty flags: what the next frame must do */
     struct db *db;              /* read-only; NULL until the store exists */
     double db_tried;
     struct tui_editor ed;
     struct tui_run run;
+    struct panel run_list;      /* the run screen's finished runs */
     struct tui_results res;
     struct tui_cell cell;
     struct tui_plot plot;
@@ -397,7 +349,8 @@ void tui_dialog_open(struct tui *t, void (*on_yes)(struct tui *), const char *fm
     __attribute__((format(printf, 3, 4)));
 
 /* The screens' table (tui.c): each screen's layout, data update, drawing and input.  text_key
- * sees keys before the key table (the editor's typing), key those the table did not take. */
+ * sees keys before the key table (the editor's typing), key those the table did not take.
+ * layout and draw are required; a NULL update, text_key, key or mouse is skipped. */
 struct tui_screen_ops {
     const char *name;           /* the tab's label; NULL: not a tab */
     void (*layout)(struct tui *t);
@@ -419,8 +372,10 @@ size_t tui_keys_help(const struct tui *t, char ***lines);
 /* The key a click on the function-key line at column x stands for, or -1. */
 int tui_keys_fbar_key(const struct tui *t, int x);
 
-/* The screens: each has init/release, layout, update (data), draw, and key/mouse handlers
- * that return TUI_* flags.  key handlers see keys the table did not take. */
+/* The screens, one <name>_screen.c each (the editor's drawing: editor_screen_draw.c): layout
+ * and draw, and as they need init/release, update (data), and key/mouse handlers that return
+ * TUI_* flags.  key handlers see keys the table did not take.  The run screen's prefix is
+ * tui_runview_ (tui_run_ is run_child.h's). */
 void tui_editor_init(struct tui *t, const char *spec_path, int starter);
 void tui_editor_release(struct tui *t);
 void tui_editor_layout(struct tui *t);
@@ -438,7 +393,7 @@ void tui_editor_changed(struct tui *t);
 /* Tab (dir 1) / Shift-Tab (-1): complete the word at the cursor; reset: any other key. */
 int tui_editor_complete(struct tui *t, int dir);
 void tui_editor_complete_reset(struct tui *t);
-/* The fields in drawing order with headings and error lines (editor_draw.c). */
+/* The fields in drawing order with headings and error lines (editor_screen_draw.c). */
 enum tui_editor_row_kind { TUI_EDITOR_ROW_FIELD, TUI_EDITOR_ROW_ERROR, TUI_EDITOR_ROW_HEADING };
 struct tui_editor_row {
     enum tui_editor_row_kind kind;
@@ -453,7 +408,6 @@ int tui_editor_rows(const struct tui_editor *e, int width, struct tui_editor_row
 char *tui_editor_error_line(const struct tui_editor *e, int field, int width, int line);
 
 void tui_runview_layout(struct tui *t);
-void tui_runview_update(struct tui *t);
 void tui_runview_draw(struct tui *t);
 int tui_runview_key(struct tui *t, int key);
 int tui_runview_mouse(struct tui *t, int x, int y, int button);
