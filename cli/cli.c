@@ -1,5 +1,6 @@
 /*
- * cli.c - strict flag-value parsers and the error printers (see cli.h).
+ * cli.c - strict flag-value parsers, the error printers, Ctrl-C and the default model (see
+ * cli.h).  The option parser and the help it generates are in parse.c.
  */
 #include "cli/cli.h"
 
@@ -91,14 +92,15 @@ cli_device(const char *flag, const char *text, enum tensor_device *out)
 }
 
 int
-cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "fbw %s: ", cmd);
+    fprintf(stderr, "fbw %s: ", cmd->name);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n%s", usage);
+    fputc('\n', stderr);
+    cli_usage(cmd, stderr);
     return EXIT_USAGE;
 }
 

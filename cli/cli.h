@@ -1,15 +1,43 @@
 /*
- * cli.h - what the subcommands share: the app context, the command table
- * entry, and strict parsers for flag values.
+ * cli.h - what the subcommands share: the app context, the command table entry with its
+ * declared options, the one option parser, and strict parsers for flag values.
  *
- * Each subcommand is `int cmd_<name>(int argc, char **argv, struct app *)`
- * returning an exit code (util/err.h).  Usage errors print the short usage
- * to stderr and return EXIT_USAGE; --help prints to stdout and returns 0.
+ * Each subcommand lives in cli/cmd_<name>.c and exports one `const struct cli_command
+ * cmd_<name>_entry` (its name, positional arguments, options with their argument and help
+ * line, descriptive help and handler); main.c lists the entries.  The handler parses its argv
+ * with cli_parse against its own entry, which also generates the usage and --help, so the
+ * help can never drift from what is parsed:
+ *
+ *     enum { RUNS_DB, RUNS_SWEEP };
+ *     static const struct cli_option runs_options[] = {
+ *         {"db", "FILE", RUNS_DB, 0, "the store (default fbw.db)"},
+ *         {"sweep", "NAME|ID", RUNS_SWEEP, 0, "one sweep's runs"},
+ *         {0},
+ *     };
+ *     static int
+ *     cmd_runs(int argc, char **argv, struct app *app)
+ *     {
+ *         struct runs_opts o = {.db = DB_DEFAULT_PATH};
+ *         int argi, rc = cli_parse(&cmd_runs_entry, argc, argv, runs_option, &o, &argi);
+ *         if (rc != CLI_CONTINUE)
+ *             return rc;      (EXIT_OK after --help, EXIT_USAGE after a usage error)
+ *         ... argv[argi..argc-1] are the positional arguments
+ *     }
+ *     const struct cli_command cmd_runs_entry = {
+ *         .name = "runs", .summary = "...", .options = runs_options, .help = "...\n",
+ *         .run = cmd_runs,
+ *     };
+ *
+ * where runs_option (a cli_option_fn) stores or checks one option's value.  Handlers return
+ * an exit code (util/err.h).  Usage errors print "fbw CMD: why" and the generated usage to
+ * stderr and return EXIT_USAGE; --help prints to stdout and returns 0.
  */
 #ifndef FBW_CLI_CLI_H
 #define FBW_CLI_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/shim/tensor.h"
 
@@ -18,12 +46,74 @@ struct app {
     int threads;                /* ATen intra-op threads in force */
 };
 
+/* An option: --NAME, or --NAME METAVAR when it takes an argument. */
+struct cli_option {
+    const char *name;           /* without the dashes; NULL ends a table */
+    const char *metavar;        /* the argument's placeholder ("FILE", "cpu|cuda"); NULL: none */
+    int id;                     /* what the command's cli_option_fn receives; aliases share it */
+    unsigned flags;             /* CLI_REQUIRED, CLI_ALIAS, CLI_DOC */
+    const char *help;           /* the help line ('\n' continues it); NULL for an alias */
+};
+
+#define CLI_REQUIRED 1u         /* must be given: cli_parse says so, the usage shows it bare */
+#define CLI_ALIAS 2u            /* another name for the entry before it (give it the same id) */
+#define CLI_DOC 4u              /* documents the options more_options supplies; not parsed */
+
+/* A command's positional arguments, e.g. {"MODEL.safetensors", 1, 1, "expected one model
+ * file"}; {0} for none (then any is "unexpected argument 'X'"). */
+struct cli_args {
+    const char *usage;          /* how the usage shows them */
+    int min, max;               /* how many it takes */
+    const char *missing;        /* the usage error when there are fewer than min */
+};
+
 struct cli_command {
     const char *name;
-    const char *summary;
-    const char *usage;
-    int (*fn)(int argc, char **argv, struct app *app);
+    const char *summary;        /* one line for `fbw --help` */
+    struct cli_args args;
+    const struct cli_option *options;  /* ends with {0}; NULL for none */
+    /* Options computed from another table (sweep: one per knob), after .options: writes at
+     * most cap entries to out and returns how many.  They are parsed, never listed: a CLI_DOC
+     * entry in .options documents them.  NULL for none. */
+    size_t (*more_options)(struct cli_option *out, size_t cap);
+    const char *help;           /* what --help says after the usage, before the options */
+    void (*more_help)(FILE *f); /* help generated from other tables, after .help, or NULL */
+    int (*run)(int argc, char **argv, struct app *app);
 };
+
+/* The commands, in `fbw --help` order (main.c lists them). */
+extern const struct cli_command cmd_tui_entry, cmd_generate_entry, cmd_sigmas_entry,
+    cmd_list_entry, cmd_info_entry, cmd_init_model_entry, cmd_dataset_entry, cmd_sweep_entry,
+    cmd_runs_entry, cmd_show_entry, cmd_export_entry, cmd_plot_entry, cmd_bench_entry,
+    cmd_train_entry, cmd_samples_entry, cmd_evaluate_entry, cmd_compare_entry,
+    cmd_version_entry;
+
+/*
+ * Called by cli_parse once per option, in command-line order: id is the option's, flag the
+ * name as given ("--threshold"), value its argument (NULL for an option without one).
+ * Returns 0, or nonzero after printing why the value is wrong (cli_int, cli_usage_error...).
+ */
+typedef int cli_option_fn(void *ctx, int id, const char *flag, const char *value);
+
+#define CLI_CONTINUE (-1)
+
+/*
+ * The one option parser.  argv[0] is the command's name.  Reads the options of cmd (and its
+ * more_options) with getopt_long, so a long name may be abbreviated to a unique prefix and
+ * positional arguments may come anywhere; calls on_option (NULL when cmd has no options) for
+ * each.  --help or -h prints cli_help to stdout.  Then checks the count of positional
+ * arguments and that every CLI_REQUIRED option was given.  Returns CLI_CONTINUE with the
+ * positional arguments at argv[*argi..argc-1], or the exit code the command returns now:
+ * EXIT_OK after --help, EXIT_USAGE after a usage error ("unknown or incomplete option 'X'",
+ * "unexpected argument 'X'", cmd->args.missing, "--X is required", or on_option's own).
+ */
+int cli_parse(const struct cli_command *cmd, int argc, char **argv, cli_option_fn *on_option,
+              void *ctx, int *argi);
+
+/* The usage lines, generated from cmd's table. */
+void cli_usage(const struct cli_command *cmd, FILE *f);
+/* --help: the usage, cmd->help, cmd->more_help and the option list. */
+void cli_help(const struct cli_command *cmd, FILE *f);
 
 /* Strict number parsing: the whole text must be a number in range.  On
  * failure they print "fbw: invalid value 'v' for --flag: ..." and return -1. */
@@ -32,9 +122,9 @@ int cli_int(const char *flag, const char *text, long lo, long hi, int *out);
 int cli_u64(const char *flag, const char *text, uint64_t *out);
 int cli_device(const char *flag, const char *text, enum tensor_device *out);
 
-/* Print "fbw CMD: msg" plus the usage to stderr; returns EXIT_USAGE. */
-int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Print "fbw CMD: msg" plus cmd's usage to stderr; returns EXIT_USAGE. */
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Print "fbw: msg" to stderr; returns EXIT_RUNTIME. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -56,78 +146,26 @@ char *cli_default_model(char **cause);
 /* Applies --threads (0 = leave libtorch's default) and records it in app. */
 void cli_set_threads(struct app *app, int threads);
 
-#define USAGE_GENERATE \
-    "usage: fbw generate [--model FILE] [--class N] [--seed S] [--steps N] [--sampler NAME]\n" \
-    "                    [--scheduler NAME] [--cfg F] [--residual-diff-threshold F]\n" \
-    "                    [--max-consecutive-cache-hits N] [--start F] [--end F] --out IMG.png\n" \
-    "                    [--denoise F] [--eta F] [--s-noise F] [--trace FILE.jsonl]\n" \
-    "                    [--latent-out FILE.safetensors] [--threads N]\n" \
-    "                    [--device cpu|cuda] [--dtype f32|bf16|f16] [--quiet]\n"
-#define USAGE_SIGMAS \
-    "usage: fbw sigmas --scheduler NAME --steps N\n" \
-    "                  [--model FILE | --beta-schedule linear|scaled_linear |\n" \
-    "                   --model-sampling sd1|dit|flow|flux [--shift F] [--multiplier F]]\n"
-#define USAGE_INFO "usage: fbw info MODEL.safetensors\n"
-#define USAGE_LIST "usage: fbw list samplers|schedulers|knobs\n"
-#define USAGE_INIT_MODEL \
-    "usage: fbw init-model --out FILE [--input-size N] [--patch-size N] [--in-channels N]\n" \
-    "                      [--hidden-size N] [--depth N] [--num-heads N] [--mlp-ratio F]\n" \
-    "                      [--num-classes N] [--learn-sigma] [--beta-schedule NAME] [--seed S]\n" \
-    "                      [--prediction eps|flow] [--shift F] [--multiplier F]\n"
-#define USAGE_TRAIN \
-    "usage: fbw train --out FILE [--resume] [--steps N] [--batch N] [--lr F] [--warmup N]\n" \
-    "                 [--decay-steps N] [--ema F] [--weight-decay F] [--seed S] [--save-every N] [--log F.csv]\n" \
-    "                 [--hidden-size N] [--depth N] [--num-heads N] [--patch-size N]\n" \
-    "                 [--shift F] [--threads N] [--device cpu|cuda] [--quiet]\n"
-#define USAGE_DATASET \
-    "usage: fbw dataset [--class NAME|N] [--count K] [--seed S] [--cols C] --out GRID.png\n" \
-    "       fbw dataset --list\n"
-#define USAGE_SAMPLES \
-    "usage: fbw samples [--model FILE] [--count K] [--steps N] [--sampler NAME]\n" \
-    "                   [--scheduler NAME] [--cfg F] [--seed S] --out GRID.png\n"
-#define USAGE_EVALUATE "usage: fbw evaluate [MODEL.safetensors]\n"
-#define USAGE_COMPARE "usage: fbw compare A.safetensors B.safetensors\n"
-#define USAGE_VERSION "usage: fbw version\n"
-#define USAGE_BENCH \
-    "usage: fbw bench [--hidden-size N] [--depth N] [--num-heads N] [--patch-size N]\n" \
-    "                 [--input-size N] [--in-channels N] [--steps N] [--repeat N]\n" \
-    "                 [--threads N[,N...]] [--model FILE]\n"
+/*
+ * What `fbw runs`, `fbw show` and `fbw export` share (cli/store.c).  Each lists the options it
+ * takes with these ids, and parses them with cli_store_option into a struct cli_store_opts.
+ */
+struct cli_store_opts {
+    const char *db, *sweep, *format, *out;
+};
+enum { CLI_STORE_DB, CLI_STORE_SWEEP, CLI_STORE_FORMAT, CLI_STORE_OUT };
+int cli_store_option(void *ctx, int id, const char *flag, const char *value);
 
-#define USAGE_SWEEP \
-    "usage: fbw sweep [SPEC.json] [--x KNOB=VALUES] [--y KNOB=VALUES] [--z KNOB=VALUES]\n" \
-    "                 [--KNOB VALUE ...] [--repeat R] [--warmup W] [--budget SECONDS]\n" \
-    "                 [--db FILE] [--name NAME] [--dry-run] [--threads N]\n" \
-    "                 [--device cpu|cuda] [--quiet]\n"
-
-#define USAGE_TUI "usage: fbw tui [--db FILE] [--model FILE] [--starter] [SPEC.json]\n"
-
-#define USAGE_RUNS "usage: fbw runs [--db FILE] [--sweep NAME|ID]\n"
-#define USAGE_SHOW "usage: fbw show RUN [--db FILE]\n"
-#define USAGE_EXPORT \
-    "usage: fbw export [--db FILE] [--sweep NAME|ID] [--format csv|json|md] [--out FILE]\n"
-#define USAGE_PLOT \
-    "usage: fbw plot grid|lines|heatmap|pareto|trace [--db FILE] [--sweep NAME|ID]\n" \
-    "                [--metric M] [--runs ID,...] [--diff] [--vs step|sigma]\n" \
-    "                [--out FILE.png|FILE.svg|FILE.txt] [--term png|svg|dumb] [--size WxH]\n" \
-    "                [--mono]\n"
-
-int cmd_sweep(int argc, char **argv, struct app *app);
-int cmd_tui(int argc, char **argv, struct app *app);
-int cmd_runs(int argc, char **argv, struct app *app);
-int cmd_show(int argc, char **argv, struct app *app);
-int cmd_export(int argc, char **argv, struct app *app);
-int cmd_plot(int argc, char **argv, struct app *app);
-int cmd_generate(int argc, char **argv, struct app *app);
-int cmd_sigmas(int argc, char **argv, struct app *app);
-int cmd_info(int argc, char **argv, struct app *app);
-int cmd_list(int argc, char **argv, struct app *app);
-int cmd_init_model(int argc, char **argv, struct app *app);
-int cmd_dataset(int argc, char **argv, struct app *app);
-int cmd_bench(int argc, char **argv, struct app *app);
-int cmd_train(int argc, char **argv, struct app *app);
-int cmd_samples(int argc, char **argv, struct app *app);
-int cmd_evaluate(int argc, char **argv, struct app *app);
-int cmd_compare(int argc, char **argv, struct app *app);
-int cmd_version(int argc, char **argv, struct app *app);
+/*
+ * Each reports its own error: cli_store_open opens o->db read-only (NULL after "fbw: cause");
+ * cli_store_sweep finds the sweep o->sweep names (a name or an id), or the latest when NULL:
+ * 0, or EXIT_RUNTIME; cli_store_done turns rc < 0 into "fbw: *cause" (freed) and
+ * EXIT_RUNTIME, else EXIT_OK.
+ */
+struct db;
+struct db_sweep_info;
+struct db *cli_store_open(const struct cli_store_opts *o);
+int cli_store_sweep(struct db *db, const struct cli_store_opts *o, struct db_sweep_info *s);
+int cli_store_done(int rc, char **cause);
 
 #endif

@@ -14,32 +14,18 @@
  * --model FILE measures a model file (e.g. the default model) instead of a
  * random DiT.  Every figure comes with its spread over the repetitions.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "util/stats.h"
 #include "cli/cli.h"
-
-#define BENCH_HELP USAGE_BENCH \
-    "\nMeasures, on a DiT with random weights (default DiT-S/2-shaped: hidden 384,\n" \
-    "depth 12, 6 heads, patch 2, 32x32x4; batch 2 through CFG), the time per model\n" \
-    "call, the share of a generation's wall time outside model calls, and the cost\n" \
-    "of a cache-hit call against a full call next to the FLOP-count prediction.\n" \
-    "--threads 1,2 measures several ATen thread counts side by side, interleaved,\n" \
-    "and prints their ratio.  Beside each repetition a 1024x1024x1024 float32 matmul\n" \
-    "is timed: full-call GFLOP/s over matmul GFLOP/s is the model-FLOP utilisation.\n" \
-    "--model FILE measures that model file instead of a random DiT (the shape flags\n" \
-    "are then ignored).  FBW_MALLOC_TUNING=off runs on glibc's default malloc\n" \
-    "thresholds, for a before/after (make bench does both, interleaved).\n" \
-    "Defaults: --steps 30 --repeat 3, libtorch's threads.\n"
 #include "core/engine.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/malloc_tune.h"
+#include "util/stats.h"
 
 /* The summary of n samples (bench/stats: median, sample sd, min, max), 0s when empty. */
 static struct stats
@@ -185,48 +171,56 @@ bench_parse_threads(const char *text, struct bench_arm *arms, int *narms)
     return rc;
 }
 
+/* The parsed flags: a random DiT's shape (or a model file) and what to measure. */
+struct bench_opts {
+    struct model_config cfg;
+    const char *model;
+    int steps, repeat, narms;
+    struct bench_arm arms[BENCH_MAX_ARMS];
+};
+
+enum {
+    BENCH_OPT_HIDDEN_SIZE, BENCH_OPT_DEPTH, BENCH_OPT_NUM_HEADS, BENCH_OPT_PATCH_SIZE,
+    BENCH_OPT_INPUT_SIZE, BENCH_OPT_IN_CHANNELS, BENCH_OPT_STEPS, BENCH_OPT_REPEAT,
+    BENCH_OPT_THREADS, BENCH_OPT_MODEL,
+};
+
+static const struct cli_option bench_options[] = {
+    {"hidden-size", "N", BENCH_OPT_HIDDEN_SIZE, 0, "the random DiT's width (384)"},
+    {"depth", "N", BENCH_OPT_DEPTH, 0, "its blocks (12)"},
+    {"num-heads", "N", BENCH_OPT_NUM_HEADS, 0, "its attention heads (6)"},
+    {"patch-size", "N", BENCH_OPT_PATCH_SIZE, 0, "its patch size (2)"},
+    {"input-size", "N", BENCH_OPT_INPUT_SIZE, 0, "its latent height and width (32)"},
+    {"in-channels", "N", BENCH_OPT_IN_CHANNELS, 0, "its latent channels (4)"},
+    {"steps", "N", BENCH_OPT_STEPS, 0, "sampling steps per generation (30)"},
+    {"repeat", "N", BENCH_OPT_REPEAT, 0, "repetitions (3)"},
+    {"threads", "N[,N...]", BENCH_OPT_THREADS, 0,
+     "ATen thread counts, measured side by side (default: libtorch's)"},
+    {"model", "FILE", BENCH_OPT_MODEL, 0,
+     "measure this model file instead of a random DiT (the shape\n"
+     "flags are then ignored)"},
+    {0},
+};
+
+/* One option into o (a struct bench_opts); nonzero on a bad value. */
 static int
-bench_parse(int argc, char **argv, struct model_config *cfg, const char **model, int *steps,
-            int *repeat, struct bench_arm *arms, int *narms)
+bench_option(void *ctx, int id, const char *flag, const char *v)
 {
-    static const struct option opts[] = {
-        {"hidden-size", required_argument, NULL, 'H'}, {"depth", required_argument, NULL, 'd'},
-        {"num-heads", required_argument, NULL, 'n'}, {"patch-size", required_argument, NULL, 'p'},
-        {"input-size", required_argument, NULL, 'i'}, {"in-channels", required_argument, NULL, 'c'},
-        {"steps", required_argument, NULL, 's'}, {"repeat", required_argument, NULL, 'r'},
-        {"threads", required_argument, NULL, 't'}, {"model", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c, bad = 0;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1 && !bad) {
-        switch (c) {
-        case 'H': bad = cli_int("--hidden-size", optarg, 4, 16384, &cfg->hidden_size); break;
-        case 'd': bad = cli_int("--depth", optarg, 1, 1024, &cfg->depth); break;
-        case 'n': bad = cli_int("--num-heads", optarg, 1, 1024, &cfg->num_heads); break;
-        case 'p': bad = cli_int("--patch-size", optarg, 1, 64, &cfg->patch_size); break;
-        case 'i': bad = cli_int("--input-size", optarg, 1, 4096, &cfg->input_size); break;
-        case 'c': bad = cli_int("--in-channels", optarg, 1, 64, &cfg->in_channels); break;
-        case 's': bad = cli_int("--steps", optarg, 2, 10000, steps); break;
-        case 'r': bad = cli_int("--repeat", optarg, 1, 1000, repeat); break;
-        case 't': bad = bench_parse_threads(optarg, arms, narms); break;
-        case 'm': *model = optarg; break;
-        case 'h':
-            fputs(BENCH_HELP, stdout);
-            return 1;
-        default:
-            fprintf(stderr, "fbw bench: unknown or incomplete option '%s'\n%s",
-                    argv[optind - 1], USAGE_BENCH);
-            return -1;
-        }
+    struct bench_opts *o = ctx;
+    struct model_config *cfg = &o->cfg;
+    switch (id) {
+    case BENCH_OPT_HIDDEN_SIZE: return cli_int(flag, v, 4, 16384, &cfg->hidden_size);
+    case BENCH_OPT_DEPTH: return cli_int(flag, v, 1, 1024, &cfg->depth);
+    case BENCH_OPT_NUM_HEADS: return cli_int(flag, v, 1, 1024, &cfg->num_heads);
+    case BENCH_OPT_PATCH_SIZE: return cli_int(flag, v, 1, 64, &cfg->patch_size);
+    case BENCH_OPT_INPUT_SIZE: return cli_int(flag, v, 1, 4096, &cfg->input_size);
+    case BENCH_OPT_IN_CHANNELS: return cli_int(flag, v, 1, 64, &cfg->in_channels);
+    case BENCH_OPT_STEPS: return cli_int(flag, v, 2, 10000, &o->steps);
+    case BENCH_OPT_REPEAT: return cli_int(flag, v, 1, 1000, &o->repeat);
+    case BENCH_OPT_THREADS: return bench_parse_threads(v, o->arms, &o->narms);
+    case BENCH_OPT_MODEL: o->model = v; return 0;
+    default: return -1;
     }
-    if (!bad && optind < argc) {
-        fprintf(stderr, "fbw bench: unexpected argument '%s'\n%s", argv[optind], USAGE_BENCH);
-        return -1;
-    }
-    return bad ? -1 : 0;
 }
 
 /*
@@ -298,61 +292,84 @@ bench_report_arm(const struct model_config *cfg, struct bench_arm *arm, double *
     *full_median = sf.median;
 }
 
-int
-cmd_bench(int argc, char **argv, struct app *app)
+/* Writes the random DiT (unless --model), measures every arm and prints the report. */
+static int
+bench_main(struct bench_opts *o, struct app *app)
 {
-    struct model_config cfg = {
-        .arch = "dit", .input_size = 32, .patch_size = 2, .in_channels = 4, .hidden_size = 384,
-        .depth = 12, .num_heads = 6, .mlp_ratio = 4.0, .num_classes = 10, .prediction = "eps",
-        .beta_schedule = "linear", .num_timesteps = 1000,
-    };
-    struct bench_arm arms[BENCH_MAX_ARMS] = {{0}};
-    const char *model_file = NULL;
-    int steps = 30, repeat = 3, narms = 1;
-    int prc = bench_parse(argc, argv, &cfg, &model_file, &steps, &repeat, arms, &narms);
-    if (prc != 0)
-        return prc > 0 ? EXIT_OK : EXIT_USAGE;
     char *cause = NULL, path[] = "/tmp/fbw-bench-XXXXXX";
     int fd = mkstemp(path), rc = EXIT_RUNTIME;
     if (fd < 0)
         return cli_fail("cannot create a temporary model file in /tmp");
     close(fd);
     struct model *m = NULL;
-    size_t cap = (size_t)(repeat + 1) * (size_t)steps;
-    for (int a = 0; a < narms; a++) {
-        bench_run_init(&arms[a].full, cap);
-        bench_run_init(&arms[a].hit, cap);
-        arms[a].matmul_gflops = xcalloc((size_t)repeat, sizeof(double));
+    size_t cap = (size_t)(o->repeat + 1) * (size_t)o->steps;
+    for (int a = 0; a < o->narms; a++) {
+        bench_run_init(&o->arms[a].full, cap);
+        bench_run_init(&o->arms[a].hit, cap);
+        o->arms[a].matmul_gflops = xcalloc((size_t)o->repeat, sizeof(double));
     }
-    if ((model_file == NULL && model_write_random(&cfg, 7, path, &cause) < 0) ||
-        (m = model_load(model_file ? model_file : path, TENSOR_CPU, &cause)) == NULL ||
-        bench_measure(m, app, steps, repeat, arms, narms, &cause) < 0) {
+    if ((o->model == NULL && model_write_random(&o->cfg, 7, path, &cause) < 0) ||
+        (m = model_load(o->model ? o->model : path, TENSOR_CPU, &cause)) == NULL ||
+        bench_measure(m, app, o->steps, o->repeat, o->arms, o->narms, &cause) < 0) {
         rc = cli_fail("bench: %s", cause);
         goto out;
     }
     const struct model_config *mc = model_config(m);
     printf("fbw bench: %s: DiT hidden %d, depth %d, heads %d, patch %d, %dx%dx%d, batch 2 (cfg), "
-           "%lld params\n", model_file ? model_file : "random weights", mc->hidden_size,
+           "%lld params\n", o->model ? o->model : "random weights", mc->hidden_size,
            mc->depth, mc->num_heads, mc->patch_size, mc->in_channels, mc->input_size,
            mc->input_size, (long long)model_param_count(m));
     printf("libtorch %s (%s), malloc tuning %s, euler/normal, %d steps, %d repetitions "
            "interleaved across %d configuration(s)\n", tensor_backend_version(),
-           tensor_backend_blas(), malloc_tune_state()->state, steps, repeat, narms);
+           tensor_backend_blas(), malloc_tune_state()->state, o->steps, o->repeat, o->narms);
     double medians[BENCH_MAX_ARMS];
-    for (int a = 0; a < narms; a++)
-        bench_report_arm(mc, &arms[a], &medians[a]);
-    for (int a = 1; a < narms; a++)
-        printf("full call, %d threads / %d threads (medians): %.3f\n", arms[a].threads,
-               arms[0].threads, medians[a] / medians[0]);
+    for (int a = 0; a < o->narms; a++)
+        bench_report_arm(mc, &o->arms[a], &medians[a]);
+    for (int a = 1; a < o->narms; a++)
+        printf("full call, %d threads / %d threads (medians): %.3f\n", o->arms[a].threads,
+               o->arms[0].threads, medians[a] / medians[0]);
     rc = EXIT_OK;
 out:
     free(cause);
     model_free(m);
     remove(path);
-    for (int a = 0; a < narms; a++) {
-        bench_run_release(&arms[a].full);
-        bench_run_release(&arms[a].hit);
-        free(arms[a].matmul_gflops);
+    for (int a = 0; a < o->narms; a++) {
+        bench_run_release(&o->arms[a].full);
+        bench_run_release(&o->arms[a].hit);
+        free(o->arms[a].matmul_gflops);
     }
     return rc;
 }
+
+static int
+cmd_bench(int argc, char **argv, struct app *app)
+{
+    struct bench_opts o = {
+        .cfg = {.arch = "dit", .input_size = 32, .patch_size = 2, .in_channels = 4,
+                .hidden_size = 384, .depth = 12, .num_heads = 6, .mlp_ratio = 4.0,
+                .num_classes = 10, .prediction = "eps", .beta_schedule = "linear",
+                .num_timesteps = 1000},
+        .steps = 30, .repeat = 3, .narms = 1,
+    };
+    int argi, rc = cli_parse(&cmd_bench_entry, argc, argv, bench_option, &o, &argi);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    return bench_main(&o, app);
+}
+
+const struct cli_command cmd_bench_entry = {
+    .name = "bench",
+    .summary = "measure model-call cost, overhead and cache-hit cost",
+    .options = bench_options,
+    .help =
+        "Measures, on a DiT with random weights (default DiT-S/2-shaped: hidden 384,\n"
+        "depth 12, 6 heads, patch 2, 32x32x4; batch 2 through CFG), the time per model\n"
+        "call, the share of a generation's wall time outside model calls, and the cost\n"
+        "of a cache-hit call against a full call next to the FLOP-count prediction.\n"
+        "--threads 1,2 measures several ATen thread counts side by side, interleaved,\n"
+        "and prints their ratio.  Beside each repetition a 1024x1024x1024 float32 matmul\n"
+        "is timed: full-call GFLOP/s over matmul GFLOP/s is the model-FLOP utilisation.\n"
+        "FBW_MALLOC_TUNING=off runs on glibc's default malloc thresholds, for a\n"
+        "before/after (make bench does both, interleaved).\n",
+    .run = cmd_bench,
+};

@@ -3,7 +3,6 @@
  * grid PNG, or lists its classes.  Samples are a pure function of (seed, class, index), so
  * the same command always writes the same bytes.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,18 +14,6 @@
 
 #define CMD_DATASET_MAX_COUNT 256
 
-#define CMD_DATASET_HELP USAGE_DATASET \
-    "\nRenders samples of fbw's procedural data set - the 32x32 RGB images fbw's own\n" \
-    "class-conditional models train on - into a grid PNG, 2 px apart.  With --class,\n" \
-    "samples 0..K-1 of that class, C to a row; without it, samples 0..K-1 of every\n" \
-    "class, one row per class.  A sample depends only on (seed, class, index).\n" \
-    "  --class NAME|N   one class, by name or number (see --list)\n" \
-    "  --count K        samples per class, 1..256 (default 8)\n" \
-    "  --seed S         the data set's seed (default 0)\n" \
-    "  --cols C         columns of a one-class grid, 1..256 (default min(K, 8))\n" \
-    "  --out FILE       the PNG to write (required unless --list)\n" \
-    "  --list           print the classes, number and name, one a line\n"
-
 /* The parsed flags; cls is -1 for every class. */
 struct cmd_dataset_args {
     const char *out;
@@ -35,60 +22,63 @@ struct cmd_dataset_args {
     int list;
 };
 
-/* --class by number or name; returns EXIT_OK or a usage exit code. */
+enum {
+    CMD_DATASET_OPT_CLASS, CMD_DATASET_OPT_COUNT, CMD_DATASET_OPT_SEED, CMD_DATASET_OPT_COLS,
+    CMD_DATASET_OPT_OUT, CMD_DATASET_OPT_LIST,
+};
+
+static const struct cli_option dataset_options[] = {
+    {"class", "NAME|N", CMD_DATASET_OPT_CLASS, 0, "one class, by name or number (see --list)"},
+    {"count", "K", CMD_DATASET_OPT_COUNT, 0, "samples per class, 1..256 (default 8)"},
+    {"seed", "S", CMD_DATASET_OPT_SEED, 0, "the data set's seed (default 0)"},
+    {"cols", "C", CMD_DATASET_OPT_COLS, 0,
+     "columns of a one-class grid, 1..256 (default min(K, 8))"},
+    {"out", "GRID.png", CMD_DATASET_OPT_OUT, 0, "the PNG to write (required unless --list)"},
+    {"list", NULL, CMD_DATASET_OPT_LIST, 0, "print the classes, number and name, one a line"},
+    {0},
+};
+
+/* --class by number or name; returns 0 or a usage exit code. */
 static int
-cmd_dataset_class(const char *text, int *cls)
+cmd_dataset_class(const char *flag, const char *text, int *cls)
 {
     if (text[0] >= '0' && text[0] <= '9')
-        return cli_int("--class", text, 0, dataset_class_count() - 1, cls) < 0 ? EXIT_USAGE
-                                                                                : EXIT_OK;
+        return cli_int(flag, text, 0, dataset_class_count() - 1, cls) < 0 ? EXIT_USAGE : 0;
     *cls = dataset_class_find(text);
     if (*cls < 0)
-        return cli_usage_error("dataset", USAGE_DATASET, "unknown class '%s' (did you mean "
-                               "'%s'?)", text, dataset_class_closest(text));
-    return EXIT_OK;
+        return cli_usage_error(&cmd_dataset_entry, "unknown class '%s' (did you mean '%s'?)",
+                               text, dataset_class_closest(text));
+    return 0;
 }
 
-/* Fills a from argv; returns EXIT_OK, EXIT_USAGE, or -1 after printing --help. */
+/* One option into a (a struct cmd_dataset_args); nonzero on a bad value. */
 static int
-cmd_dataset_parse(int argc, char **argv, struct cmd_dataset_args *a)
+cmd_dataset_option(void *ctx, int id, const char *flag, const char *v)
 {
-    static const struct option opts[] = {
-        {"class", required_argument, NULL, 'c'}, {"count", required_argument, NULL, 'k'},
-        {"seed", required_argument, NULL, 's'}, {"cols", required_argument, NULL, 'C'},
-        {"out", required_argument, NULL, 'o'}, {"list", no_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
-    };
-    int c, bad = 0;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1 && !bad) {
-        switch (c) {
-        case 'c': bad = cmd_dataset_class(optarg, &a->cls) != EXIT_OK; break;
-        case 'k': bad = cli_int("--count", optarg, 1, CMD_DATASET_MAX_COUNT, &a->count); break;
-        case 's': bad = cli_u64("--seed", optarg, &a->seed); break;
-        case 'C': bad = cli_int("--cols", optarg, 1, CMD_DATASET_MAX_COUNT, &a->cols); break;
-        case 'o': a->out = optarg; break;
-        case 'l': a->list = 1; break;
-        case 'h': fputs(CMD_DATASET_HELP, stdout); return -1;
-        default:
-            return cli_usage_error("dataset", USAGE_DATASET, "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
-        }
+    struct cmd_dataset_args *a = ctx;
+    switch (id) {
+    case CMD_DATASET_OPT_CLASS: return cmd_dataset_class(flag, v, &a->cls);
+    case CMD_DATASET_OPT_COUNT: return cli_int(flag, v, 1, CMD_DATASET_MAX_COUNT, &a->count);
+    case CMD_DATASET_OPT_SEED: return cli_u64(flag, v, &a->seed);
+    case CMD_DATASET_OPT_COLS: return cli_int(flag, v, 1, CMD_DATASET_MAX_COUNT, &a->cols);
+    case CMD_DATASET_OPT_OUT: a->out = v; return 0;
+    case CMD_DATASET_OPT_LIST: a->list = 1; return 0;
+    default: return -1;
     }
-    if (bad)
-        return EXIT_USAGE;
-    if (optind < argc)
-        return cli_usage_error("dataset", USAGE_DATASET, "unexpected argument '%s'",
-                               argv[optind]);
+}
+
+/* The flags that go together: --out unless --list, --cols only with --class. */
+static int
+cmd_dataset_check(const struct cmd_dataset_args *a)
+{
     if (a->list)
-        return EXIT_OK;
+        return CLI_CONTINUE;
     if (a->out == NULL)
-        return cli_usage_error("dataset", USAGE_DATASET, "--out is required");
+        return cli_usage_error(&cmd_dataset_entry, "--out is required");
     if (a->cols > 0 && a->cls < 0)
-        return cli_usage_error("dataset", USAGE_DATASET, "--cols needs --class (the grid of "
-                               "every class has one row per class)");
-    return EXIT_OK;
+        return cli_usage_error(&cmd_dataset_entry, "--cols needs --class (the grid of every "
+                               "class has one row per class)");
+    return CLI_CONTINUE;
 }
 
 /* Renders the grid and writes it; returns an exit code. */
@@ -121,14 +111,16 @@ cmd_dataset_write(const struct cmd_dataset_args *a)
     return rc;
 }
 
-int
+static int
 cmd_dataset(int argc, char **argv, struct app *app)
 {
     (void)app;
     struct cmd_dataset_args a = {.cls = -1, .count = 8};
-    int rc = cmd_dataset_parse(argc, argv, &a);
-    if (rc != EXIT_OK)
-        return rc < 0 ? EXIT_OK : rc;
+    int argi, rc = cli_parse(&cmd_dataset_entry, argc, argv, cmd_dataset_option, &a, &argi);
+    if (rc == CLI_CONTINUE)
+        rc = cmd_dataset_check(&a);
+    if (rc != CLI_CONTINUE)
+        return rc;
     if (a.list) {
         for (int c = 0; c < dataset_class_count(); c++)
             printf("%2d %s\n", c, dataset_class_name(c));
@@ -136,3 +128,15 @@ cmd_dataset(int argc, char **argv, struct app *app)
     }
     return cmd_dataset_write(&a);
 }
+
+const struct cli_command cmd_dataset_entry = {
+    .name = "dataset",
+    .summary = "render the procedural training images as a grid PNG",
+    .options = dataset_options,
+    .help =
+        "Renders samples of fbw's procedural data set - the 32x32 RGB images fbw's own\n"
+        "class-conditional models train on - into a grid PNG, 2 px apart.  With --class,\n"
+        "samples 0..K-1 of that class, C to a row; without it, samples 0..K-1 of every\n"
+        "class, one row per class.  A sample depends only on (seed, class, index).\n",
+    .run = cmd_dataset,
+};

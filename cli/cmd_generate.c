@@ -5,7 +5,6 @@
  * Every output file is written to a temporary name and renamed, so Ctrl-C
  * or a crash never leaves a half-written file behind.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,33 +17,6 @@
 #include "core/safetensors.h"
 #include "util/err.h"
 
-#define GENERATE_HELP \
-    USAGE_GENERATE \
-    "\nRuns one class-conditional generation with ComfyUI's sampler and scheduler\n" \
-    "maths and WaveSpeed's First Block Cache, and writes:\n" \
-    "  --out IMG.png            the image (8-bit RGB; parameters in a tEXt chunk)\n" \
-    "  --trace FILE.jsonl       one JSON object per model call: step, call, sigma,\n" \
-    "                           timestep, rel_l1, hit, reason, ms (and seq, dtype)\n" \
-    "  --latent-out FILE        the raw float32 output as safetensors tensor 'x0'\n" \
-    "then prints one summary line (steps, model calls, hits, hit rate, wall seconds and,\n" \
-    "on a GPU, the device memory high-water mark).\n\n" \
-    "defaults (ComfyUI KSampler's): --steps 20 --cfg 8 --sampler euler --scheduler simple,\n" \
-    "--class 0 --seed 0.  Cache knobs (Comfy-WaveSpeed's names and defaults):\n" \
-    "  --residual-diff-threshold F  (alias --threshold) relative-L1 threshold; <= 0 = off (0)\n" \
-    "  --max-consecutive-cache-hits N (alias --max-hits) -1 unlimited, 0 off (-1)\n" \
-    "  --start F, --end F       fraction of sampling (via the model's percent_to_sigma)\n" \
-    "                           in which caching is allowed (0 and 1)\n" \
-    "  --denoise F              fraction of the schedule to run, (0, 1] (1): KSampler\n" \
-    "                           samples the last steps+1 sigmas of int(steps/denoise)\n" \
-    "  --eta F, --s-noise F     noise scale of ancestral/SDE samplers (their ComfyUI\n" \
-    "                           defaults: eta 1, or 0 where a sampler has no eta; s_noise 1)\n" \
-    "  --threads N              ATen intra-op threads (default: libtorch's)\n" \
-    "  --device cpu|cuda        where the model runs (noise is always drawn on the CPU)\n" \
-    "  --dtype f32|bf16|f16     the model's compute dtype (f32): weights are converted\n" \
-    "                           once on load; the sampler, noise and output stay float32\n" \
-    "  --quiet                  no progress bar\n" \
-    "See `fbw list samplers` and `fbw list schedulers` for the names.\n"
-
 struct generate_opts {
     const char *model, *out, *trace, *latent_out;
     struct engine_params p;
@@ -54,37 +26,54 @@ struct generate_opts {
 };
 
 enum {
-    OPT_MODEL = 256, OPT_CLASS, OPT_SEED, OPT_STEPS, OPT_SAMPLER, OPT_SCHEDULER, OPT_CFG,
-    OPT_THRESHOLD, OPT_MAX_HITS, OPT_START, OPT_END, OPT_OUT, OPT_TRACE, OPT_LATENT,
-    OPT_THREADS, OPT_DEVICE, OPT_QUIET, OPT_HELP, OPT_DENOISE, OPT_ETA, OPT_S_NOISE, OPT_DTYPE,
+    GENERATE_OPT_MODEL, GENERATE_OPT_CLASS, GENERATE_OPT_SEED, GENERATE_OPT_STEPS,
+    GENERATE_OPT_SAMPLER, GENERATE_OPT_SCHEDULER, GENERATE_OPT_CFG, GENERATE_OPT_THRESHOLD,
+    GENERATE_OPT_MAX_HITS, GENERATE_OPT_START, GENERATE_OPT_END, GENERATE_OPT_OUT,
+    GENERATE_OPT_DENOISE, GENERATE_OPT_ETA, GENERATE_OPT_S_NOISE, GENERATE_OPT_TRACE,
+    GENERATE_OPT_LATENT, GENERATE_OPT_THREADS, GENERATE_OPT_DEVICE, GENERATE_OPT_DTYPE,
+    GENERATE_OPT_QUIET,
 };
 
-static const struct option generate_longopts[] = {
-    {"model", required_argument, NULL, OPT_MODEL},
-    {"class", required_argument, NULL, OPT_CLASS},
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"steps", required_argument, NULL, OPT_STEPS},
-    {"sampler", required_argument, NULL, OPT_SAMPLER},
-    {"scheduler", required_argument, NULL, OPT_SCHEDULER},
-    {"cfg", required_argument, NULL, OPT_CFG},
-    {"residual-diff-threshold", required_argument, NULL, OPT_THRESHOLD},
-    {"threshold", required_argument, NULL, OPT_THRESHOLD},
-    {"max-consecutive-cache-hits", required_argument, NULL, OPT_MAX_HITS},
-    {"max-hits", required_argument, NULL, OPT_MAX_HITS},
-    {"start", required_argument, NULL, OPT_START},
-    {"end", required_argument, NULL, OPT_END},
-    {"out", required_argument, NULL, OPT_OUT},
-    {"trace", required_argument, NULL, OPT_TRACE},
-    {"latent-out", required_argument, NULL, OPT_LATENT},
-    {"denoise", required_argument, NULL, OPT_DENOISE},
-    {"eta", required_argument, NULL, OPT_ETA},
-    {"s-noise", required_argument, NULL, OPT_S_NOISE},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"device", required_argument, NULL, OPT_DEVICE},
-    {"dtype", required_argument, NULL, OPT_DTYPE},
-    {"quiet", no_argument, NULL, OPT_QUIET},
-    {"help", no_argument, NULL, OPT_HELP},
-    {NULL, 0, NULL, 0},
+static const struct cli_option generate_options[] = {
+    {"model", "FILE", GENERATE_OPT_MODEL, 0,
+     "the checkpoint (default: models/default.safetensors)"},
+    {"class", "N", GENERATE_OPT_CLASS, 0, "the class label (0)"},
+    {"seed", "S", GENERATE_OPT_SEED, 0, "the noise seed (0)"},
+    {"steps", "N", GENERATE_OPT_STEPS, 0, "sampling steps (20)"},
+    {"sampler", "NAME", GENERATE_OPT_SAMPLER, 0, "a ComfyUI sampler (euler)"},
+    {"scheduler", "NAME", GENERATE_OPT_SCHEDULER, 0, "a ComfyUI scheduler (simple)"},
+    {"cfg", "F", GENERATE_OPT_CFG, 0, "classifier-free guidance scale (8)"},
+    {"residual-diff-threshold", "F", GENERATE_OPT_THRESHOLD, 0,
+     "relative-L1 threshold; <= 0 = off (0)"},
+    {"threshold", "F", GENERATE_OPT_THRESHOLD, CLI_ALIAS, NULL},
+    {"max-consecutive-cache-hits", "N", GENERATE_OPT_MAX_HITS, 0, "-1 unlimited, 0 off (-1)"},
+    {"max-hits", "N", GENERATE_OPT_MAX_HITS, CLI_ALIAS, NULL},
+    {"start", "F", GENERATE_OPT_START, 0,
+     "fraction of sampling (via the model's percent_to_sigma)\n"
+     "from which caching is allowed (0)"},
+    {"end", "F", GENERATE_OPT_END, 0, "fraction of sampling up to which caching is allowed (1)"},
+    {"out", "IMG.png", GENERATE_OPT_OUT, CLI_REQUIRED,
+     "the image (8-bit RGB; parameters in a tEXt chunk)"},
+    {"denoise", "F", GENERATE_OPT_DENOISE, 0,
+     "fraction of the schedule to run, (0, 1] (1): KSampler\n"
+     "samples the last steps+1 sigmas of int(steps/denoise)"},
+    {"eta", "F", GENERATE_OPT_ETA, 0,
+     "noise scale of ancestral/SDE samplers (their ComfyUI\n"
+     "default: 1, or 0 where a sampler has no eta)"},
+    {"s-noise", "F", GENERATE_OPT_S_NOISE, 0, "their s_noise (1)"},
+    {"trace", "FILE.jsonl", GENERATE_OPT_TRACE, 0,
+     "one JSON object per model call: step, call, sigma,\n"
+     "timestep, rel_l1, hit, reason, ms (and seq, dtype)"},
+    {"latent-out", "FILE.safetensors", GENERATE_OPT_LATENT, 0,
+     "the raw float32 output as safetensors tensor 'x0'"},
+    {"threads", "N", GENERATE_OPT_THREADS, 0, "ATen intra-op threads (default: libtorch's)"},
+    {"device", "cpu|cuda", GENERATE_OPT_DEVICE, 0,
+     "where the model runs (noise is always drawn on the CPU)"},
+    {"dtype", "f32|bf16|f16", GENERATE_OPT_DTYPE, 0,
+     "the model's compute dtype (f32): weights are converted\n"
+     "once on load; the sampler, noise and output stay float32"},
+    {"quiet", NULL, GENERATE_OPT_QUIET, 0, "no progress bar"},
+    {0},
 };
 
 /* --dtype: a compute dtype, with the sweep grammar's wording for an unknown one. */
@@ -93,76 +82,47 @@ generate_dtype(const char *v, enum tensor_dtype *out)
 {
     if (model_dtype_find(v, out) == 0)
         return 0;
-    cli_usage_error("generate", USAGE_GENERATE, "unknown dtype '%s' (did you mean '%s'?)", v,
-                    model_dtype_closest(v));
-    return -1;
+    return cli_usage_error(&cmd_generate_entry, "unknown dtype '%s' (did you mean '%s'?)", v,
+                           model_dtype_closest(v));
 }
 
-/* One flag into o; -1 on a bad value, 1 for --help. */
+/* One option into o (a struct generate_opts); nonzero on a bad value. */
 static int
-generate_opt(struct generate_opts *o, int c, const char *flag, const char *v)
+generate_option(void *ctx, int id, const char *flag, const char *v)
 {
+    struct generate_opts *o = ctx;
     struct engine_params *p = &o->p;
     int n;
-    switch (c) {
-    case OPT_MODEL: o->model = v; return 0;
-    case OPT_OUT: o->out = v; return 0;
-    case OPT_TRACE: o->trace = v; return 0;
-    case OPT_LATENT: o->latent_out = v; return 0;
-    case OPT_SAMPLER: p->sampler = v; return 0;
-    case OPT_SCHEDULER: p->scheduler = v; return 0;
-    case OPT_QUIET: o->quiet = 1; return 0;
-    case OPT_HELP: return 1;
-    case OPT_CLASS:
+    switch (id) {
+    case GENERATE_OPT_MODEL: o->model = v; return 0;
+    case GENERATE_OPT_OUT: o->out = v; return 0;
+    case GENERATE_OPT_TRACE: o->trace = v; return 0;
+    case GENERATE_OPT_LATENT: o->latent_out = v; return 0;
+    case GENERATE_OPT_SAMPLER: p->sampler = v; return 0;
+    case GENERATE_OPT_SCHEDULER: p->scheduler = v; return 0;
+    case GENERATE_OPT_QUIET: o->quiet = 1; return 0;
+    case GENERATE_OPT_CLASS:
         if (cli_int(flag, v, 0, MODEL_MAX_CLASSES, &n) < 0)
             return -1;
         p->label = n;
         return 0;
-    case OPT_SEED: return cli_u64(flag, v, &p->seed);
-    case OPT_STEPS: return cli_int(flag, v, 1, 10000, &p->steps);
-    case OPT_CFG: return cli_double(flag, v, -1e6, 1e6, &p->cfg);
-    case OPT_THRESHOLD: return cli_double(flag, v, -1e9, 1e9, &p->cache.residual_diff_threshold);
-    case OPT_MAX_HITS: return cli_int(flag, v, -1, 1000000, &p->cache.max_consecutive_cache_hits);
-    case OPT_START: return cli_double(flag, v, 0, 1, &p->cache.start);
-    case OPT_END: return cli_double(flag, v, 0, 1, &p->cache.end);
-    case OPT_DENOISE: return cli_double(flag, v, 1e-6, 1, &p->denoise);
-    case OPT_ETA: return cli_double(flag, v, 0, 100, &p->eta);
-    case OPT_S_NOISE: return cli_double(flag, v, 0, 100, &p->s_noise);
-    case OPT_THREADS: return cli_int(flag, v, 0, 1024, &o->threads);
-    case OPT_DEVICE: return cli_device(flag, v, &o->device);
-    case OPT_DTYPE: return generate_dtype(v, &o->dtype);
+    case GENERATE_OPT_SEED: return cli_u64(flag, v, &p->seed);
+    case GENERATE_OPT_STEPS: return cli_int(flag, v, 1, 10000, &p->steps);
+    case GENERATE_OPT_CFG: return cli_double(flag, v, -1e6, 1e6, &p->cfg);
+    case GENERATE_OPT_THRESHOLD:
+        return cli_double(flag, v, -1e9, 1e9, &p->cache.residual_diff_threshold);
+    case GENERATE_OPT_MAX_HITS:
+        return cli_int(flag, v, -1, 1000000, &p->cache.max_consecutive_cache_hits);
+    case GENERATE_OPT_START: return cli_double(flag, v, 0, 1, &p->cache.start);
+    case GENERATE_OPT_END: return cli_double(flag, v, 0, 1, &p->cache.end);
+    case GENERATE_OPT_DENOISE: return cli_double(flag, v, 1e-6, 1, &p->denoise);
+    case GENERATE_OPT_ETA: return cli_double(flag, v, 0, 100, &p->eta);
+    case GENERATE_OPT_S_NOISE: return cli_double(flag, v, 0, 100, &p->s_noise);
+    case GENERATE_OPT_THREADS: return cli_int(flag, v, 0, 1024, &o->threads);
+    case GENERATE_OPT_DEVICE: return cli_device(flag, v, &o->device);
+    case GENERATE_OPT_DTYPE: return generate_dtype(v, &o->dtype);
     default: return -1;
     }
-}
-
-static int
-generate_parse(int argc, char **argv, struct generate_opts *o)
-{
-    *o = (struct generate_opts){.p = ENGINE_PARAMS_DEFAULT, .device = TENSOR_CPU,
-                                .dtype = TENSOR_F32};
-    int c, idx;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", generate_longopts, &idx)) != -1) {
-        if (c == '?')
-            return cli_usage_error("generate", USAGE_GENERATE, "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
-        char flag[64];
-        snprintf(flag, sizeof flag, "--%s", generate_longopts[idx].name);
-        int rc = generate_opt(o, c, flag, optarg);
-        if (rc == 1) {
-            fputs(GENERATE_HELP, stdout);
-            return -1;
-        }
-        if (rc < 0)
-            return EXIT_USAGE;
-    }
-    if (optind < argc)
-        return cli_usage_error("generate", USAGE_GENERATE, "unexpected argument '%s'",
-                               argv[optind]);
-    if (o->out == NULL)
-        return cli_usage_error("generate", USAGE_GENERATE, "--out is required");
-    return 0;
 }
 
 /* Before every step: stop on Ctrl-C; a progress bar on stderr when ctx (show) is set. */
@@ -221,7 +181,7 @@ generate_write_latent(const struct engine_result *r, const char *path, const cha
                       char **cause)
 {
     struct safetensors_writer *w = safetensors_writer_new();
-    size_t n = (size_t)(r->shape[0] * r->shape[1] * r->shape[2] * r->shape[3]);
+    size_t n = engine_result_numel(r);
     int rc = safetensors_writer_add(w, "x0", SAFETENSORS_F32, 4, r->shape, r->x0,
                                     n * sizeof(float), cause);
     if (rc == 0)
@@ -248,17 +208,18 @@ generate_outputs(const struct generate_opts *o, const struct engine_result *r, c
     return rc;
 }
 
-int
+static int
 cmd_generate(int argc, char **argv, struct app *app)
 {
-    struct generate_opts o;
-    int rc = generate_parse(argc, argv, &o);
-    if (rc != 0)
-        return rc < 0 ? EXIT_OK : rc;
+    struct generate_opts o = {.p = ENGINE_PARAMS_DEFAULT, .device = TENSOR_CPU,
+                              .dtype = TENSOR_F32};
+    int argi, rc = cli_parse(&cmd_generate_entry, argc, argv, generate_option, &o, &argi);
+    if (rc != CLI_CONTINUE)
+        return rc;
     cli_set_threads(app, o.threads);
     char *cause = NULL, *fallback = NULL;
     if (o.model == NULL && (o.model = fallback = cli_default_model(&cause)) == NULL) {
-        rc = cli_usage_error("generate", USAGE_GENERATE, "%s", cause);
+        rc = cli_usage_error(&cmd_generate_entry, "%s", cause);
         free(cause);
         return rc;
     }
@@ -270,7 +231,7 @@ cmd_generate(int argc, char **argv, struct app *app)
         return rc;
     }
     if (engine_check_params(m, &o.p, &cause) < 0) {
-        rc = cli_usage_error("generate", USAGE_GENERATE, "%s", cause);
+        rc = cli_usage_error(&cmd_generate_entry, "%s", cause);
         goto out;
     }
     int show = !o.quiet && isatty(STDERR_FILENO);
@@ -307,3 +268,19 @@ out:
     model_free(m);
     return rc;
 }
+
+const struct cli_command cmd_generate_entry = {
+    .name = "generate",
+    .summary = "one generation: image, trace and summary",
+    .options = generate_options,
+    .help =
+        "Runs one class-conditional generation with ComfyUI's sampler and scheduler\n"
+        "maths and WaveSpeed's First Block Cache, and writes the image (--out), optionally a\n"
+        "JSON Lines trace of every model call (--trace) and the raw output (--latent-out),\n"
+        "then prints one summary line (steps, model calls, hits, hit rate, wall seconds and,\n"
+        "on a GPU, the device memory high-water mark).  Every output is written to a\n"
+        "temporary name and renamed, so Ctrl-C never leaves a half-written file.\n\n"
+        "The defaults are ComfyUI KSampler's; the cache knobs have Comfy-WaveSpeed's names\n"
+        "and defaults.  See `fbw list samplers` and `fbw list schedulers` for the names.\n",
+    .run = cmd_generate,
+};

@@ -6,7 +6,6 @@
  * dumb terminal when stdout is a terminal (sized to it); writing a picture to a pipe needs an
  * explicit choice.  The store is opened read-only, so plots can be drawn while a sweep runs.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,84 +23,76 @@ struct plot_opts {
 };
 
 enum {
-    PLOT_OPT_DB = 256, PLOT_OPT_SWEEP, PLOT_OPT_METRIC, PLOT_OPT_RUNS, PLOT_OPT_DIFF,
-    PLOT_OPT_VS, PLOT_OPT_OUT, PLOT_OPT_TERM, PLOT_OPT_SIZE, PLOT_OPT_MONO, PLOT_OPT_HELP
+    PLOT_OPT_DB, PLOT_OPT_SWEEP, PLOT_OPT_METRIC, PLOT_OPT_RUNS, PLOT_OPT_DIFF, PLOT_OPT_VS,
+    PLOT_OPT_OUT, PLOT_OPT_TERM, PLOT_OPT_SIZE, PLOT_OPT_MONO,
 };
 
+static const struct cli_option cmd_plot_options[] = {
+    {"db", "FILE", PLOT_OPT_DB, 0, "the store (default fbw.db)"},
+    {"sweep", "NAME|ID", PLOT_OPT_SWEEP, 0, "the sweep (default the latest)"},
+    {"metric", "M", PLOT_OPT_METRIC, 0,
+     "lines/heatmap: the value shown (default wall_ms for lines,\n"
+     "hit_rate for heatmap); pareto: the quality axis (default psnr).\n"
+     "One of the metrics above, or any result key `fbw show RUN` lists"},
+    {"runs", "ID,...", PLOT_OPT_RUNS, 0,
+     "trace: the runs to draw (default one per Y value at the middle X)"},
+    {"diff", NULL, PLOT_OPT_DIFF, 0,
+     "grid: difference heatmaps against the reference, not the images"},
+    {"vs", "step|sigma", PLOT_OPT_VS, 0, "trace: the x axis (default step)"},
+    {"out", "FILE.png|FILE.svg|FILE.txt", PLOT_OPT_OUT, 0,
+     "the picture; FILE.gp (the gnuplot script) and FILE.dat (its\n"
+     "data; the grid: FILE.rgb) are written beside it, and\n"
+     "`gnuplot FILE.gp` in that directory draws it again"},
+    {"term", "png|svg|dumb", PLOT_OPT_TERM, 0,
+     "dumb is text with ANSI colours (--mono without); default:\n"
+     "from --out, else dumb when stdout is a terminal"},
+    {"size", "WxH", PLOT_OPT_SIZE, 0,
+     "pixels (png, svg) or columns x rows (dumb); default 1000x640,\n"
+     "the terminal's size for dumb; the grid sizes itself from its\n"
+     "cells, and --size caps it (at most 4000 px a side by default)"},
+    {"mono", NULL, PLOT_OPT_MONO, 0, "dumb: no colours"},
+    {0},
+};
+
+/* The kinds and the metrics, from plots/' tables. */
 static void
-cmd_plot_help(void)
+cmd_plot_help(FILE *f)
 {
-    fputs(USAGE_PLOT "\nDraws a sweep (--sweep NAME|ID, default the latest) with gnuplot:\n",
-          stdout);
     for (int k = 0; k < PLOT_KIND_COUNT; k++)
-        printf("  %-8s %s\n", plot_kind_name(k), plot_kind_summary(k));
-    fputs("\n  --metric M     lines/heatmap: the value shown (default wall_ms for lines,\n"
-          "                 hit_rate for heatmap); pareto: the quality axis (default psnr).\n"
-          "                 One of", stdout);
-    int col = 23;
+        fprintf(f, "  %-8s %s\n", plot_kind_name(k), plot_kind_summary(k));
+    fputs("\nmetrics:", f);
+    int col = 8;
     for (int i = 0; plot_metric_names[i] != NULL; i++) {
         int len = (int)strlen(plot_metric_names[i]) + 2;
         if (col + len > 88) {
-            fputs("\n                ", stdout);
-            col = 16;
+            fputs("\n        ", f);
+            col = 8;
         }
-        printf(" %s,", plot_metric_names[i]);
+        fprintf(f, " %s%s", plot_metric_names[i], plot_metric_names[i + 1] ? "," : "");
         col += len;
     }
-    fputs("\n                 or any result key `fbw show RUN` lists\n"
-          "  --runs ID,...  trace: the runs to draw (default one per Y value at the middle X)\n"
-          "  --diff         grid: difference heatmaps against the reference, not the images\n"
-          "  --vs step|sigma  trace: the x axis (default step)\n"
-          "  --out FILE     FILE.png, FILE.svg or FILE.txt; FILE.gp (the gnuplot script) and\n"
-          "                 FILE.dat (its data; the grid: FILE.rgb) are written beside it, and\n"
-          "                 `gnuplot FILE.gp` in that directory draws it again\n"
-          "  --term T       png, svg or dumb (text with ANSI colours; --mono without);\n"
-          "                 default: from --out, else dumb when stdout is a terminal\n"
-          "  --size WxH     pixels (png, svg) or columns x rows (dumb); default 1000x640,\n"
-          "                 the terminal's size for dumb; the grid sizes itself from its\n"
-          "                 cells, and --size caps it (at most 4000 px a side by default)\n"
-          "\ngnuplot is run from PATH, or the program FBW_GNUPLOT names.\n", stdout);
+    fputc('\n', f);
 }
 
+/* One option into o (a struct plot_opts). */
 static int
-cmd_plot_parse(int argc, char **argv, struct plot_opts *o)
+cmd_plot_option(void *ctx, int id, const char *flag, const char *v)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, PLOT_OPT_DB},
-        {"sweep", required_argument, NULL, PLOT_OPT_SWEEP},
-        {"metric", required_argument, NULL, PLOT_OPT_METRIC},
-        {"runs", required_argument, NULL, PLOT_OPT_RUNS},
-        {"diff", no_argument, NULL, PLOT_OPT_DIFF},
-        {"vs", required_argument, NULL, PLOT_OPT_VS},
-        {"out", required_argument, NULL, PLOT_OPT_OUT},
-        {"term", required_argument, NULL, PLOT_OPT_TERM},
-        {"size", required_argument, NULL, PLOT_OPT_SIZE},
-        {"mono", no_argument, NULL, PLOT_OPT_MONO},
-        {"help", no_argument, NULL, PLOT_OPT_HELP},
-        {0, 0, 0, 0},
-    };
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case PLOT_OPT_DB: o->db = optarg; break;
-        case PLOT_OPT_SWEEP: o->p.sweep = optarg; break;
-        case PLOT_OPT_METRIC: o->p.metric = optarg; break;
-        case PLOT_OPT_RUNS: o->runs = optarg; break;
-        case PLOT_OPT_DIFF: o->p.diff = 1; break;
-        case PLOT_OPT_VS: o->vs = optarg; break;
-        case PLOT_OPT_OUT: o->p.out = optarg; break;
-        case PLOT_OPT_TERM: o->term = optarg; break;
-        case PLOT_OPT_SIZE: o->size = optarg; break;
-        case PLOT_OPT_MONO: o->p.mono = 1; break;
-        case PLOT_OPT_HELP: return 1;
-        default:
-            return cli_usage_error("plot", USAGE_PLOT, "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
-        }
+    struct plot_opts *o = ctx;
+    (void)flag;
+    switch (id) {
+    case PLOT_OPT_DB: o->db = v; return 0;
+    case PLOT_OPT_SWEEP: o->p.sweep = v; return 0;
+    case PLOT_OPT_METRIC: o->p.metric = v; return 0;
+    case PLOT_OPT_RUNS: o->runs = v; return 0;
+    case PLOT_OPT_DIFF: o->p.diff = 1; return 0;
+    case PLOT_OPT_VS: o->vs = v; return 0;
+    case PLOT_OPT_OUT: o->p.out = v; return 0;
+    case PLOT_OPT_TERM: o->term = v; return 0;
+    case PLOT_OPT_SIZE: o->size = v; return 0;
+    case PLOT_OPT_MONO: o->p.mono = 1; return 0;
+    default: return -1;
     }
-    return 0;
 }
 
 /* "ID,ID,..." into an allocated array; -1 after printing the error. */
@@ -119,7 +110,7 @@ cmd_plot_runs(const char *text, int64_t **runs, size_t *n)
         (*runs)[(*n)++] = id;
     }
     if (rc == 0 && *n == 0)
-        rc = cli_usage_error("plot", USAGE_PLOT, "--runs needs at least one run id");
+        rc = cli_usage_error(&cmd_plot_entry, "--runs needs at least one run id");
     free(copy);
     return rc;
 }
@@ -130,7 +121,7 @@ cmd_plot_size(const char *text, int *w, int *h)
     char *end;
     long a = strtol(text, &end, 10), b = *end == 'x' ? strtol(end + 1, &end, 10) : 0;
     if (*end != '\0' || a < 10 || b < 5 || a > 20000 || b > 20000)
-        return cli_usage_error("plot", USAGE_PLOT, "invalid --size '%s': expected WxH such as "
+        return cli_usage_error(&cmd_plot_entry, "invalid --size '%s': expected WxH such as "
                                "1200x800 (or 120x40 columns x rows for dumb)", text);
     *w = (int)a;
     *h = (int)b;
@@ -145,16 +136,16 @@ cmd_plot_term(struct plot_opts *o)
             : o->p.out != NULL ? plot_term_of_path(o->p.out)
             : isatty(STDOUT_FILENO) ? PLOT_TERM_DUMB : -2;
     if (t == -1 && o->term != NULL)
-        return cli_usage_error("plot", USAGE_PLOT, "unknown --term '%s' (expected png, svg "
+        return cli_usage_error(&cmd_plot_entry, "unknown --term '%s' (expected png, svg "
                                "or dumb)", o->term);
     if (t == -1)
-        return cli_usage_error("plot", USAGE_PLOT, "cannot tell the format of '%s': name it "
+        return cli_usage_error(&cmd_plot_entry, "cannot tell the format of '%s': name it "
                                ".png, .svg or .txt, or give --term", o->p.out);
     if (t == -2)
-        return cli_usage_error("plot", USAGE_PLOT, "stdout is not a terminal: give --out "
+        return cli_usage_error(&cmd_plot_entry, "stdout is not a terminal: give --out "
                                "FILE.png|FILE.svg, or --term dumb for text");
     if (t != PLOT_TERM_DUMB && o->p.out == NULL)
-        return cli_usage_error("plot", USAGE_PLOT, "--term %s needs --out FILE", o->term);
+        return cli_usage_error(&cmd_plot_entry, "--term %s needs --out FILE", o->term);
     o->p.term = (enum plot_term)t;
     if (t == PLOT_TERM_DUMB && o->size == NULL && isatty(STDOUT_FILENO)) {
         struct winsize ws;
@@ -172,16 +163,16 @@ cmd_plot_check(struct plot_opts *o, int64_t **runs)
 {
     enum plot_kind k = o->p.kind;
     if (o->p.diff && k != PLOT_GRID)
-        return cli_usage_error("plot", USAGE_PLOT, "--diff is for the grid");
+        return cli_usage_error(&cmd_plot_entry, "--diff is for the grid");
     if ((o->vs != NULL || o->runs != NULL) && k != PLOT_TRACE)
-        return cli_usage_error("plot", USAGE_PLOT, "--%s is for the trace",
+        return cli_usage_error(&cmd_plot_entry, "--%s is for the trace",
                                o->vs != NULL ? "vs" : "runs");
     if (o->p.metric != NULL && (k == PLOT_GRID || k == PLOT_TRACE))
-        return cli_usage_error("plot", USAGE_PLOT, "--metric is for lines, heatmap and pareto");
+        return cli_usage_error(&cmd_plot_entry, "--metric is for lines, heatmap and pareto");
     if (o->vs != NULL) {
         int v = plot_vs_find(o->vs);
         if (v < 0)
-            return cli_usage_error("plot", USAGE_PLOT, "unknown --vs '%s' (expected step or "
+            return cli_usage_error(&cmd_plot_entry, "unknown --vs '%s' (expected step or "
                                    "sigma)", o->vs);
         o->p.vs = (enum plot_vs)v;
     }
@@ -212,29 +203,19 @@ cmd_plot_render(struct plot_opts *o)
     return rc;
 }
 
-int
+static int
 cmd_plot(int argc, char **argv, struct app *app)
 {
     (void)app;
     struct plot_opts o = {.db = DB_DEFAULT_PATH};
     int64_t *runs = NULL;
-    int rc = cmd_plot_parse(argc, argv, &o);
-    if (rc == 1) {
-        cmd_plot_help();
-        return EXIT_OK;
-    }
-    if (rc != 0)
+    int argi, rc = cli_parse(&cmd_plot_entry, argc, argv, cmd_plot_option, &o, &argi);
+    if (rc != CLI_CONTINUE)
         return rc;
-    if (optind >= argc)
-        return cli_usage_error("plot", USAGE_PLOT, "expected a KIND: grid, lines, heatmap, "
-                               "pareto or trace");
-    int kind = plot_kind_find(argv[optind]);
+    int kind = plot_kind_find(argv[argi]);
     if (kind < 0)
-        return cli_usage_error("plot", USAGE_PLOT, "unknown plot kind '%s' (expected grid, "
-                               "lines, heatmap, pareto or trace)", argv[optind]);
-    if (optind + 1 < argc)
-        return cli_usage_error("plot", USAGE_PLOT, "unexpected argument '%s'",
-                               argv[optind + 1]);
+        return cli_usage_error(&cmd_plot_entry, "unknown plot kind '%s' (expected grid, "
+                               "lines, heatmap, pareto or trace)", argv[argi]);
     o.p.kind = (enum plot_kind)kind;
     rc = cmd_plot_check(&o, &runs);
     if (rc == 0)
@@ -242,3 +223,16 @@ cmd_plot(int argc, char **argv, struct app *app)
     free(runs);
     return rc;
 }
+
+const struct cli_command cmd_plot_entry = {
+    .name = "plot",
+    .summary = "a sweep drawn by gnuplot: image grid, lines, heatmap, pareto, trace",
+    .args = {"grid|lines|heatmap|pareto|trace", 1, 1,
+             "expected a KIND: grid, lines, heatmap, pareto or trace"},
+    .options = cmd_plot_options,
+    .help =
+        "Draws a sweep (--sweep NAME|ID, default the latest) with gnuplot; gnuplot is run\n"
+        "from PATH, or the program FBW_GNUPLOT names.  The kinds:\n",
+    .more_help = cmd_plot_help,
+    .run = cmd_plot,
+};

@@ -6,7 +6,6 @@
  * from bench/spec's knob table, so the flags and the table cannot drift apart.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,43 +22,54 @@
 #include "util/err.h"
 #include "util/lockfile.h"
 
-#define SWEEP_HELP USAGE_SWEEP \
-    "\nRuns every cell of an X/Y(/Z) grid of settings, each measured as a first (compile)\n" \
-    "generation, --warmup W discarded generations and --repeat R measured ones (or more,\n" \
-    "until --budget seconds of measuring), and compares each cell's image with its\n" \
-    "reference: the uncached generation with the same model, dtype, seed, class,\n" \
-    "sampler, scheduler, steps and cfg, computed once for all cells that differ only\n" \
-    "in cache knobs.  Everything goes into the store (--db, default fbw.db): running\n" \
-    "the same sweep again resumes it; complete cells are never recomputed.  Ctrl-C stops\n" \
-    "between steps and keeps every complete cell.\n\n" \
-    "Axes: --x/--y/--z KNOB=VALUES.  Values: a,b,c | a-b | a-b (+s) | a-b [n] |\n" \
-    "1, 2, .., 10 | a:b:s.  Float steps are exact decimals (0.1-0.3 (+0.1) is three\n" \
-    "values).  Knobs (`fbw list knobs`): residual_diff_threshold (threshold),\n" \
-    "max_consecutive_cache_hits (max_hits), start, end, sampler, scheduler, steps, cfg,\n" \
-    "seed, class, model, compile, dtype (f32, bf16 or f16: the model's compute dtype; a\n" \
-    "bf16 cell is compared with the uncached bf16 reference).  Any knob not on an axis\n" \
-    "takes its fixed value:\n" \
-    "--KNOB VALUE, or the default.  SPEC.json: {\"x\": \"threshold=0.05-0.3 [6]\",\n" \
-    "\"y\": \"scheduler=normal,karras\", \"fixed\": {\"steps\": 30}, \"repeat\": 3}; flags\n" \
-    "given with a file override it.\n\n" \
-    "  --repeat R        measured generations per cell (3)\n" \
-    "  --warmup W        discarded generations after the first (1)\n" \
-    "  --budget S        keep measuring each cell until S seconds (at least R runs)\n" \
-    "  --name NAME       the sweep's name in the store (default: from the spec's hash)\n" \
-    "  --dry-run         print the axes, cells, generations and estimated time; run nothing\n" \
-    "  --threads N       ATen intra-op threads (recorded with the results)\n" \
-    "  --device cpu|cuda where the model runs\n" \
-    "  --quiet           no progress line\n" \
-    "  --progress-fd N   also write progress as JSON Lines to file descriptor N (for\n" \
-    "                    the TUI): step events with the current generation's rel-L1\n" \
-    "                    and hits so far, one event per finished run, and an end event\n"
-
 enum {
-    SWEEP_OPT_X = 256, SWEEP_OPT_Y, SWEEP_OPT_Z, SWEEP_OPT_REPEAT, SWEEP_OPT_WARMUP,
-    SWEEP_OPT_BUDGET, SWEEP_OPT_DB, SWEEP_OPT_NAME, SWEEP_OPT_DRY, SWEEP_OPT_THREADS,
-    SWEEP_OPT_DEVICE, SWEEP_OPT_QUIET, SWEEP_OPT_HELP, SWEEP_OPT_PROGRESS_FD,
-    SWEEP_OPT_KNOB = 512,
+    SWEEP_OPT_X, SWEEP_OPT_Y, SWEEP_OPT_Z, SWEEP_OPT_REPEAT, SWEEP_OPT_WARMUP, SWEEP_OPT_BUDGET,
+    SWEEP_OPT_DB, SWEEP_OPT_NAME, SWEEP_OPT_DRY, SWEEP_OPT_THREADS, SWEEP_OPT_DEVICE,
+    SWEEP_OPT_QUIET, SWEEP_OPT_PROGRESS_FD,
+    SWEEP_OPT_KNOB = 512,           /* + the knob (sweep_knob_options) */
 };
+
+static const struct cli_option sweep_options[] = {
+    {"x", "KNOB=VALUES", SWEEP_OPT_X, 0, "the X axis: a knob and its values"},
+    {"y", "KNOB=VALUES", SWEEP_OPT_Y, 0, "the Y axis"},
+    {"z", "KNOB=VALUES", SWEEP_OPT_Z, 0, "the Z axis"},
+    {"KNOB", "VALUE ...", -1, CLI_DOC,
+     "a knob's fixed value (`fbw list knobs`: every knob's name\n"
+     "and alias is an option, e.g. --steps 30 --threshold 0.1)"},
+    {"repeat", "R", SWEEP_OPT_REPEAT, 0, "measured generations per cell (3)"},
+    {"warmup", "W", SWEEP_OPT_WARMUP, 0, "discarded generations after the first (1)"},
+    {"budget", "SECONDS", SWEEP_OPT_BUDGET, 0,
+     "keep measuring each cell until SECONDS (at least R runs)"},
+    {"db", "FILE", SWEEP_OPT_DB, 0, "the store (default fbw.db)"},
+    {"name", "NAME", SWEEP_OPT_NAME, 0,
+     "the sweep's name in the store (default: from the spec's hash)"},
+    {"dry-run", NULL, SWEEP_OPT_DRY, 0,
+     "print the axes, cells, generations and estimated time; run nothing"},
+    {"threads", "N", SWEEP_OPT_THREADS, 0, "ATen intra-op threads (recorded with the results)"},
+    {"device", "cpu|cuda", SWEEP_OPT_DEVICE, 0, "where the model runs"},
+    {"quiet", NULL, SWEEP_OPT_QUIET, 0, "no progress line"},
+    {"progress-fd", "N", SWEEP_OPT_PROGRESS_FD, 0,
+     "also write progress as JSON Lines to file descriptor N (for\n"
+     "the TUI): step events with the current generation's rel-L1\n"
+     "and hits so far, one event per finished run, and an end event"},
+    {0},
+};
+
+/* One --NAME per knob name and alias, from bench/spec's knob table. */
+static size_t
+sweep_knob_options(struct cli_option *out, size_t cap)
+{
+    size_t n = 0;
+    for (int k = 0; k < SWEEP_KNOB_COUNT; k++) {
+        const struct sweep_knob_info *info = sweep_knob_info(k);
+        CHECK(n + 2 <= cap);
+        out[n++] = (struct cli_option){info->name, "VALUE", SWEEP_OPT_KNOB + k, 0, NULL};
+        if (info->alias != NULL)
+            out[n++] = (struct cli_option){info->alias, "VALUE", SWEEP_OPT_KNOB + k, CLI_ALIAS,
+                                           NULL};
+    }
+    return n;
+}
 
 struct sweep_opts {
     struct sweep_spec spec;
@@ -74,81 +84,33 @@ struct sweep_opts {
     struct { int opt; const char *name, *value; } set[64];
 };
 
-/* The fixed options plus one --NAME per knob name and alias (caller frees). */
-static struct option *
-sweep_longopts(void)
-{
-    static const struct option fixed[] = {
-        {"x", required_argument, NULL, SWEEP_OPT_X}, {"y", required_argument, NULL, SWEEP_OPT_Y},
-        {"z", required_argument, NULL, SWEEP_OPT_Z},
-        {"repeat", required_argument, NULL, SWEEP_OPT_REPEAT},
-        {"warmup", required_argument, NULL, SWEEP_OPT_WARMUP},
-        {"budget", required_argument, NULL, SWEEP_OPT_BUDGET},
-        {"db", required_argument, NULL, SWEEP_OPT_DB},
-        {"name", required_argument, NULL, SWEEP_OPT_NAME},
-        {"dry-run", no_argument, NULL, SWEEP_OPT_DRY},
-        {"threads", required_argument, NULL, SWEEP_OPT_THREADS},
-        {"device", required_argument, NULL, SWEEP_OPT_DEVICE},
-        {"quiet", no_argument, NULL, SWEEP_OPT_QUIET}, {"help", no_argument, NULL, SWEEP_OPT_HELP},
-        {"progress-fd", required_argument, NULL, SWEEP_OPT_PROGRESS_FD},
-    };
-    size_t nfixed = sizeof fixed / sizeof fixed[0], n = nfixed;
-    struct option *o = xcalloc(nfixed + 2 * SWEEP_KNOB_COUNT + 1, sizeof *o);
-    memcpy(o, fixed, sizeof fixed);
-    for (int k = 0; k < SWEEP_KNOB_COUNT; k++) {
-        const struct sweep_knob_info *info = sweep_knob_info(k);
-        o[n++] = (struct option){info->name, required_argument, NULL, SWEEP_OPT_KNOB + k};
-        if (info->alias != NULL)
-            o[n++] = (struct option){info->alias, required_argument, NULL, SWEEP_OPT_KNOB + k};
-    }
-    return o;
-}
-
+/* One option into o (a struct sweep_opts); the axes and knobs are kept, in order, for
+ * sweep_build_spec.  Nonzero on a bad value. */
 static int
-sweep_parse(int argc, char **argv, struct sweep_opts *o)
+sweep_option(void *ctx, int id, const char *flag, const char *v)
 {
-    struct option *longopts = sweep_longopts();
-    int c, rc = 0;
-    opterr = 0;
-    optind = 1;
-    while (rc == 0 && (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        const char *v = optarg;
-        switch (c) {
-        case SWEEP_OPT_REPEAT: rc = cli_int("--repeat", v, 1, 100000, &o->repeat); break;
-        case SWEEP_OPT_WARMUP: rc = cli_int("--warmup", v, 0, 100000, &o->warmup); break;
-        case SWEEP_OPT_BUDGET: rc = cli_double("--budget", v, 0, 1e7, &o->budget_s); break;
-        case SWEEP_OPT_DB: o->db = v; break;
-        case SWEEP_OPT_NAME: o->name = v; break;
-        case SWEEP_OPT_DRY: o->dry = 1; break;
-        case SWEEP_OPT_THREADS: rc = cli_int("--threads", v, 0, 1024, &o->threads); break;
-        case SWEEP_OPT_DEVICE: rc = cli_device("--device", v, &o->device); break;
-        case SWEEP_OPT_QUIET: o->quiet = 1; break;
-        case SWEEP_OPT_PROGRESS_FD:
-            rc = cli_int("--progress-fd", v, 3, 1023, &o->progress_fd);
-            break;
-        case SWEEP_OPT_HELP: rc = 1; break;
-        case '?':
-            rc = cli_usage_error("sweep", USAGE_SWEEP, "unknown or incomplete option '%s'",
-                                 argv[optind - 1]);
-            break;
-        default:
-            if (o->nset == (int)(sizeof o->set / sizeof o->set[0])) {
-                rc = cli_usage_error("sweep", USAGE_SWEEP, "too many settings");
-                break;
-            }
-            o->set[o->nset].opt = c;
-            o->set[o->nset].name = c >= SWEEP_OPT_KNOB ? sweep_knob_info(c - SWEEP_OPT_KNOB)->name
-                                                        : c == SWEEP_OPT_X ? "--x"
-                                                        : c == SWEEP_OPT_Y ? "--y" : "--z";
-            o->set[o->nset++].value = v;
-        }
+    struct sweep_opts *o = ctx;
+    switch (id) {
+    case SWEEP_OPT_REPEAT: return cli_int(flag, v, 1, 100000, &o->repeat);
+    case SWEEP_OPT_WARMUP: return cli_int(flag, v, 0, 100000, &o->warmup);
+    case SWEEP_OPT_BUDGET: return cli_double(flag, v, 0, 1e7, &o->budget_s);
+    case SWEEP_OPT_DB: o->db = v; return 0;
+    case SWEEP_OPT_NAME: o->name = v; return 0;
+    case SWEEP_OPT_DRY: o->dry = 1; return 0;
+    case SWEEP_OPT_THREADS: return cli_int(flag, v, 0, 1024, &o->threads);
+    case SWEEP_OPT_DEVICE: return cli_device(flag, v, &o->device);
+    case SWEEP_OPT_QUIET: o->quiet = 1; return 0;
+    case SWEEP_OPT_PROGRESS_FD: return cli_int(flag, v, 3, 1023, &o->progress_fd);
+    default: break;
     }
-    free(longopts);
-    if (rc == 0 && optind < argc)
-        o->file = argv[optind++];
-    if (rc == 0 && optind < argc)
-        rc = cli_usage_error("sweep", USAGE_SWEEP, "unexpected argument '%s'", argv[optind]);
-    return rc < 0 ? EXIT_USAGE : rc;
+    if (o->nset == (int)(sizeof o->set / sizeof o->set[0]))
+        return cli_usage_error(&cmd_sweep_entry, "too many settings");
+    o->set[o->nset].opt = id;
+    o->set[o->nset].name = id >= SWEEP_OPT_KNOB ? sweep_knob_info(id - SWEEP_OPT_KNOB)->name
+                                                : id == SWEEP_OPT_X ? "--x"
+                                                : id == SWEEP_OPT_Y ? "--y" : "--z";
+    o->set[o->nset++].value = v;
+    return 0;
 }
 
 /* The file first, then the flags on top of it. */
@@ -179,7 +141,7 @@ sweep_build_spec(struct sweep_opts *o)
         o->spec.budget_s = o->budget_s;
     return 0;
 bad:
-    cli_usage_error("sweep", USAGE_SWEEP, "%s", cause);
+    cli_usage_error(&cmd_sweep_entry, "%s", cause);
     free(cause);
     return -1;
 }
@@ -225,7 +187,7 @@ sweep_dry_run(struct sweep_opts *o, const struct runner_params *rp)
     double calls;
     char *cause = NULL;
     if (sweep_spec_expand(s, &cells, &n, &cause) < 0) {
-        cli_usage_error("sweep", USAGE_SWEEP, "%s", cause);
+        cli_usage_error(&cmd_sweep_entry, "%s", cause);
         free(cause);
         return EXIT_USAGE;
     }
@@ -300,8 +262,6 @@ struct sweep_ctx {
     FILE *progress;                 /* --progress-fd, or NULL */
 };
 
-static const char *const sweep_phase_names[] = {"compile", "warmup", "measure"};
-
 /* One JSON Lines progress event (see --help): before every step, and once per finished run. */
 static void
 sweep_progress_json(struct sweep_ctx *sc, const struct runner_progress *p, const char *what)
@@ -323,7 +283,7 @@ sweep_progress_json(struct sweep_ctx *sc, const struct runner_progress *p, const
             json_array_append_new(rel, isfinite(r->rel_l1) ? json_real(r->rel_l1) : json_null());
             json_array_append_new(hit, json_boolean(r->hit));
         }
-        json_object_set_new(o, "phase", json_string(sweep_phase_names[p->phase]));
+        json_object_set_new(o, "phase", json_string(db_phase_name(p->phase)));
         json_object_set_new(o, "rep", json_integer(p->rep));
         json_object_set_new(o, "reps", json_integer(p->reps));
         json_object_set_new(o, "step", json_integer(p->step));
@@ -344,7 +304,10 @@ static void
 sweep_on_progress(void *ctx, const struct runner_progress *p)
 {
     struct sweep_ctx *sc = ctx;
-    static const char *phases[] = {"first", "warm-up", "measure"};
+    /* How the progress line words each phase for a person (the store's names are
+     * db_phase_name's): the compile phase is the run's first generation. */
+    static const char *const phases[] = {"first", "warm-up", "measure"};
+    NAME_TABLE_CHECK(phases, DB_PHASE_COUNT);
     char what[256], eta[32] = "?";
     sweep_describe(sc->spec, p->cell, p->reference, what, sizeof what);
     if (sc->progress != NULL)
@@ -457,20 +420,18 @@ sweep_needs_default(const struct sweep_spec *s)
     return s->fixed[SWEEP_KNOB_MODEL].text[0] == '\0';
 }
 
-int
+static int
 cmd_sweep(int argc, char **argv, struct app *app)
 {
     struct sweep_opts o = {.db = DB_DEFAULT_PATH, .device = TENSOR_CPU, .repeat = -1,
                            .warmup = -1, .budget_s = -1};
     sweep_spec_init(&o.spec);
     char *model = NULL, *cause = NULL;
-    int rc = sweep_parse(argc, argv, &o);
-    if (rc == 1) {
-        fputs(SWEEP_HELP, stdout);
-        rc = EXIT_OK;
+    int argi, rc = cli_parse(&cmd_sweep_entry, argc, argv, sweep_option, &o, &argi);
+    if (rc != CLI_CONTINUE)
         goto out;
-    }
-    if (rc != 0 || (rc = sweep_build_spec(&o) < 0 ? EXIT_USAGE : 0) != 0)
+    o.file = argi < argc ? argv[argi] : NULL;
+    if ((rc = sweep_build_spec(&o) < 0 ? EXIT_USAGE : 0) != 0)
         goto out;
     if ((model = cli_default_model(&cause)) == NULL && sweep_needs_default(&o.spec)) {
         rc = cli_fail("no model given (--model or a model axis): %s", cause);
@@ -488,3 +449,30 @@ out:
     sweep_spec_release(&o.spec);
     return rc;
 }
+
+const struct cli_command cmd_sweep_entry = {
+    .name = "sweep",
+    .summary = "run or resume an X/Y/Z sweep of settings into the store",
+    .args = {"[SPEC.json]", 0, 1, NULL},
+    .options = sweep_options,
+    .more_options = sweep_knob_options,
+    .help =
+        "Runs every cell of an X/Y(/Z) grid of settings, each measured as a first (compile)\n"
+        "generation, --warmup W discarded generations and --repeat R measured ones (or more,\n"
+        "until --budget seconds of measuring), and compares each cell's image with its\n"
+        "reference: the uncached generation with the same model, dtype, seed, class,\n"
+        "sampler, scheduler, steps and cfg, computed once for all cells that differ only\n"
+        "in cache knobs.  Everything goes into the store (--db, default fbw.db): running\n"
+        "the same sweep again resumes it; complete cells are never recomputed.  Ctrl-C stops\n"
+        "between steps and keeps every complete cell.\n\n"
+        "Axes: --x/--y/--z KNOB=VALUES.  Values: a,b,c | a-b | a-b (+s) | a-b [n] |\n"
+        "1, 2, .., 10 | a:b:s.  Float steps are exact decimals (0.1-0.3 (+0.1) is three\n"
+        "values).  Knobs (`fbw list knobs`): residual_diff_threshold (threshold),\n"
+        "max_consecutive_cache_hits (max_hits), start, end, sampler, scheduler, steps, cfg,\n"
+        "seed, class, model, compile, dtype (f32, bf16 or f16: the model's compute dtype; a\n"
+        "bf16 cell is compared with the uncached bf16 reference).  Any knob not on an axis\n"
+        "takes its fixed value: --KNOB VALUE, or the default.  SPEC.json:\n"
+        "{\"x\": \"threshold=0.05-0.3 [6]\", \"y\": \"scheduler=normal,karras\",\n"
+        "\"fixed\": {\"steps\": 30}, \"repeat\": 3}; flags given with a file override it.\n",
+    .run = cmd_sweep,
+};

@@ -8,24 +8,18 @@
  * prints them for a person, one "key: value" per line.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli/cli.h"
 #include "core/shim/tensor.h"
 #include "util/err.h"
 #include "util/malloc_tune.h"
 
-int
+static int
 cmd_version(int argc, char **argv, struct app *app)
 {
-    if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-        fputs(USAGE_VERSION "\nPrints the libtorch fbw runs on (version, CUDA build or not, the GPU "
-              "it sees),\nthe CPU kernels' BLAS, the thread policy and the malloc tuning, one "
-              "'key: value'\nper line.\n", stdout);
-        return EXIT_OK;
-    }
-    if (argc != 1)
-        return cli_usage_error("version", USAGE_VERSION, "unexpected argument '%s'", argv[1]);
+    int argi, rc = cli_parse(&cmd_version_entry, argc, argv, NULL, NULL, &argi);
+    if (rc != CLI_CONTINUE)
+        return rc;
     char dev[256];
     const struct malloc_tuning *mt = malloc_tune_state();
     printf("libtorch: %s\n", tensor_backend_version());
@@ -39,3 +33,13 @@ cmd_version(int argc, char **argv, struct app *app)
     printf("malloc tuning: %s\n", mt->state ? mt->state : "not set");
     return EXIT_OK;
 }
+
+const struct cli_command cmd_version_entry = {
+    .name = "version",
+    .summary = "the libtorch, GPU, BLAS, threads and malloc tuning fbw runs on",
+    .help =
+        "Prints the libtorch fbw runs on (version, CUDA build or not, the GPU it sees),\n"
+        "the CPU kernels' BLAS, the thread policy and the malloc tuning, one 'key: value'\n"
+        "per line.\n",
+    .run = cmd_version,
+};

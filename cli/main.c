@@ -1,5 +1,6 @@
 /*
- * main.c - fbw's entry point: the subcommand table and the top-level usage.
+ * main.c - fbw's entry point: the subcommand table and the top-level usage.  Each command
+ * parses its own arguments with cli_parse (cli.h) against its entry.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,35 +10,12 @@
 #include "util/malloc_tune.h"
 #include "util/err.h"
 
-static const struct cli_command main_commands[] = {
-    {"tui", "the terminal workbench (also `fbw` alone on a terminal)", USAGE_TUI, cmd_tui},
-    {"generate", "one generation: image, trace and summary", USAGE_GENERATE, cmd_generate},
-    {"sigmas", "print a scheduler's sigmas, one per line", USAGE_SIGMAS, cmd_sigmas},
-    {"list", "list samplers, schedulers or cache knobs", USAGE_LIST, cmd_list},
-    {"info", "print a model's config and parameter count", USAGE_INFO, cmd_info},
-    {"init-model", "write a DiT checkpoint with random weights (tests, benchmarks)",
-     USAGE_INIT_MODEL, cmd_init_model},
-    {"dataset", "render the procedural training images as a grid PNG", USAGE_DATASET,
-     cmd_dataset},
-    {"sweep", "run or resume an X/Y/Z sweep of settings into the store", USAGE_SWEEP,
-     cmd_sweep},
-    {"runs", "list the store's sweeps, or one sweep's cells with their results", USAGE_RUNS,
-     cmd_runs},
-    {"show", "one run in full: timing statistics, speed-up, cache decisions, image diff",
-     USAGE_SHOW, cmd_show},
-    {"export", "a sweep as CSV, JSON or Markdown", USAGE_EXPORT, cmd_export},
-    {"plot", "a sweep drawn by gnuplot: image grid, lines, heatmap, pareto, trace",
-     USAGE_PLOT, cmd_plot},
-    {"bench", "measure model-call cost, overhead and cache-hit cost", USAGE_BENCH, cmd_bench},
-    {"train", "train the rectified-flow DiT on the procedural data set", USAGE_TRAIN,
-     cmd_train},
-    {"samples", "a grid of generations, one row per class", USAGE_SAMPLES, cmd_samples},
-    {"evaluate", "held-out loss per noise level against the trivial predictor", USAGE_EVALUATE,
-     cmd_evaluate},
-    {"compare", "PSNR and MAE between two raw outputs (--latent-out files)", USAGE_COMPARE,
-     cmd_compare},
-    {"version", "the libtorch, GPU, BLAS, threads and malloc tuning fbw runs on",
-     USAGE_VERSION, cmd_version},
+/* Each entry carries its own options and help: cli/cmd_<name>.c. */
+static const struct cli_command *const main_commands[] = {
+    &cmd_tui_entry, &cmd_generate_entry, &cmd_sigmas_entry, &cmd_list_entry, &cmd_info_entry,
+    &cmd_init_model_entry, &cmd_dataset_entry, &cmd_sweep_entry, &cmd_runs_entry,
+    &cmd_show_entry, &cmd_export_entry, &cmd_plot_entry, &cmd_bench_entry, &cmd_train_entry,
+    &cmd_samples_entry, &cmd_evaluate_entry, &cmd_compare_entry, &cmd_version_entry,
 };
 #define MAIN_NCOMMANDS (sizeof main_commands / sizeof main_commands[0])
 
@@ -48,7 +26,7 @@ main_usage(FILE *f)
                "fbw, the First Block Cache workbench: runs diffusion transformers with\n"
                "WaveSpeed's First Block Cache and records every cache decision.\n\ncommands:\n");
     for (size_t i = 0; i < MAIN_NCOMMANDS; i++)
-        fprintf(f, "  %-12s %s\n", main_commands[i].name, main_commands[i].summary);
+        fprintf(f, "  %-12s %s\n", main_commands[i]->name, main_commands[i]->summary);
     fprintf(f, "\nexit status: 0 success, 1 failure while running, 2 usage error\n");
 }
 
@@ -60,7 +38,7 @@ main(int argc, char **argv)
     malloc_tune_apply(NULL);
     struct app app = {.argv0 = argv[0], .threads = tensor_threads(tensor_threads(0))};
     if (argc < 2 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
-        return cmd_tui(argc, argv, &app);
+        return cmd_tui_entry.run(argc, argv, &app);
     if (argc < 2) {
         main_usage(stderr);
         return EXIT_USAGE;
@@ -71,8 +49,8 @@ main(int argc, char **argv)
         return EXIT_OK;
     }
     for (size_t i = 0; i < MAIN_NCOMMANDS; i++)
-        if (strcmp(argv[1], main_commands[i].name) == 0)
-            return main_commands[i].fn(argc - 1, argv + 1, &app);
+        if (strcmp(argv[1], main_commands[i]->name) == 0)
+            return main_commands[i]->run(argc - 1, argv + 1, &app);
     fprintf(stderr, "fbw: unknown command '%s'\n", argv[1]);
     main_usage(stderr);
     return EXIT_USAGE;

@@ -156,8 +156,8 @@ static void
 tui_cell_draw_images(struct tui *t, const struct tui_cell_layout *l)
 {
     struct tui_cell *c = &t->cell;
-    static const char *const names[TUI_IMG_COUNT] = {"this run", "uncached reference",
-                                                     "difference"};
+    static const char *const names[] = {"this run", "uncached reference", "difference"};
+    NAME_TABLE_CHECK(names, TUI_IMG_COUNT);
     for (int i = 0; i < TUI_IMG_COUNT; i++) {
         struct tui_rect r = l->images[i];
         if (r.h < 2)

@@ -231,11 +231,12 @@ tui_keys_fbar_key(const struct tui *t, int x)
 
 /* ---- help ------------------------------------------------------------------------------------ */
 
-static const char *const tui_keys_section_names[TUI_SCREEN_COUNT] = {
+static const char *const tui_keys_section_names[] = {
     [TUI_SCREEN_EDITOR] = "Sweep editor (F2)", [TUI_SCREEN_RUN] = "Run view (F3)",
     [TUI_SCREEN_RESULTS] = "Results browser (F4)", [TUI_SCREEN_CELL] = "Cell view (Enter)",
     [TUI_SCREEN_PLOT] = "Plot viewer (F5)", [TUI_SCREEN_HELP] = "Help",
 };
+NAME_TABLE_CHECK(tui_keys_section_names, TUI_SCREEN_COUNT);
 
 static void
 tui_keys_help_add(char ***lines, size_t *n, char *line)

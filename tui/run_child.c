@@ -33,13 +33,15 @@
 
 extern char **environ;
 
-static const char *const tui_run_state_names[TUI_RUN_STATE_COUNT] = {
+static const char *const tui_run_state_names[] = {
     "idle", "running", "pausing", "paused", "cancelling", "cancelled", "done", "failed",
 };
+NAME_TABLE_CHECK(tui_run_state_names, TUI_RUN_STATE_COUNT);
 
 const char *
 tui_run_state_name(enum tui_run_state s)
 {
+    CHECK((unsigned)s < TUI_RUN_STATE_COUNT);
     return tui_run_state_names[s];
 }
 
