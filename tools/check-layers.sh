@@ -30,11 +30,15 @@ layer() {   # the layer of a path: core/shim/..., else the first component
 }
 fail=0
 bad() { echo "check-layers: $*" >&2; fail=1; }
-files=$(find util core train db bench plots tui cli -name '*.[ch]' -o -name '*.cpp' 2>/dev/null | sort)
+files=$(find util core train db bench plots tui cli -name '*.[ch]' -o -name '*.cpp' 2>/dev/null |
+        sort)
 [ -n "$files" ] || { echo "check-layers: no sources under $root" >&2; exit 2; }
 for f in $files; do
     from=$(layer "$f"); rf=$(rank "$from")
-    [ "$rf" = - ] && { bad "$f: folder '$from' has no rank (add it to tools/check-layers.sh)"; continue; }
+    if [ "$rf" = - ]; then
+        bad "$f: folder '$from' has no rank (add it to tools/check-layers.sh)"
+        continue
+    fi
     while IFS= read -r inc; do
         to=$(layer "$inc"); rt=$(rank "$to")
         [ "$rt" = - ] && continue
@@ -43,9 +47,14 @@ for f in $files; do
         fi
     done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
     case "$f" in core/shim/tensor_torch.cpp) ;; *)
-        grep -qE '#include *<(torch|ATen|c10)/' "$f" && bad "$f includes libtorch (only core/shim may)" ;;
+        grep -qE '#include *<(torch|ATen|c10)/' "$f" &&
+            bad "$f includes libtorch (only core/shim may)" ;;
     esac
-    case "$f" in db/*) ;; *) grep -q '#include *<sqlite3.h>' "$f" && bad "$f includes sqlite3.h (only db/ may)" ;; esac
-    case "$f" in tui/*) ;; *) grep -qE '#include *<n?curses(w)?.h>' "$f" && bad "$f includes curses (only tui/ may)" ;; esac
+    case "$f" in db/*) ;; *)
+        grep -q '#include *<sqlite3.h>' "$f" && bad "$f includes sqlite3.h (only db/ may)" ;;
+    esac
+    case "$f" in tui/*) ;; *)
+        grep -qE '#include *<n?curses(w)?.h>' "$f" && bad "$f includes curses (only tui/ may)" ;;
+    esac
 done
 exit $fail
