@@ -208,6 +208,7 @@ runner_on_step(void *ctx, int step, int steps)
     struct runner *rn = ctx;
     rn->prog.step = step;
     rn->prog.steps = steps;
+    rn->prog.load = usage_loadavg();
     runner_emit(rn);
     double now = clock_now();
     if (now - rn->last_heartbeat >= RUNNER_HEARTBEAT_S) {
@@ -348,7 +349,7 @@ runner_deterministic(const struct runner_gen *g, size_t n)
 struct runner_out {
     struct db_rep *reps;
     struct db_summary sums[2];
-    struct db_metric metrics[20];
+    struct db_metric metrics[24];
     size_t nmetrics;
     struct db_artifact arts[3];
     size_t narts;
@@ -400,6 +401,27 @@ runner_cache_metrics(struct runner_out *o, const struct trace *t)
     runner_metric(o, "steps_hit", NAN, o->steps_hit);
 }
 
+/* util/usage.h's rule over the measured generations; sets reps[i].disturbed, returns the count. */
+static size_t
+runner_flag_disturbed(const struct runner_gen *g, size_t n, struct db_rep *reps)
+{
+    struct usage *u = xcalloc(n, sizeof *u);
+    int *flags = xcalloc(n, sizeof *flags);
+    size_t *at = xcalloc(n, sizeof *at), m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (g[i].phase == DB_PHASE_MEASURE) {
+            at[m] = i;
+            u[m++] = g[i].r.usage;
+        }
+    size_t count = usage_flag_disturbed(u, m, flags);
+    for (size_t k = 0; k < m; k++)
+        reps[at[k]].disturbed = flags[k];
+    free(u);
+    free(flags);
+    free(at);
+    return count;
+}
+
 static int
 runner_build_out(struct runner *rn, struct runner_ref *ref, int reference,
                  const struct runner_gen *g, size_t n, struct runner_out *o, char **cause)
@@ -410,10 +432,11 @@ runner_build_out(struct runner *rn, struct runner_ref *ref, int reference,
     for (size_t i = 0; i < n; i++) {
         o->reps[i] = (struct db_rep){g[i].phase, g[i].rep, 1e3 * g[i].r.wall_seconds,
                                      1e3 * g[i].r.call_seconds, &g[i].r.trace,
-                                     g[i].r.peak_device_bytes};
+                                     g[i].r.peak_device_bytes, &g[i].r.usage, 0};
         measured += g[i].phase == DB_PHASE_MEASURE;
     }
     CHECK(measured > 0);
+    runner_metric(o, "disturbed", (double)runner_flag_disturbed(g, n, o->reps), NULL);
     o->sums[0].key = "wall_ms";
     runner_stats(g, n, 0, &o->sums[0].st);
     o->sums[1].key = "calls_ms";
@@ -463,8 +486,12 @@ static void
 runner_summarise(struct runner *rn, const struct runner_out *o, int reference)
 {
     const struct stats *w = &o->sums[0].st;
-    int n = snprintf(rn->detail, sizeof rn->detail, "median %.1f ms (sd %.1f, n %zu)", w->median,
-                     w->stddev, w->n);
+    const double disturbed = runner_metric_value(o, "disturbed");
+    char note[32] = "";
+    if (disturbed > 0)
+        snprintf(note, sizeof note, ", %.0f disturbed", disturbed);
+    int n = snprintf(rn->detail, sizeof rn->detail, "median %.1f ms (sd %.1f, n %zu%s)",
+                     w->median, w->stddev, w->n, note);
     if (!reference && n > 0 && (size_t)n < sizeof rn->detail)
         snprintf(rn->detail + n, sizeof rn->detail - (size_t)n,
                  ", %.2f ± %.2f x the reference, hits %.0f%%, PSNR %.1f dB",
@@ -531,13 +558,16 @@ runner_one(struct runner *rn, const struct sweep_cell *c, int reference, int64_t
     if (db_run_start(rn->db, run_id, rn->env_id, cause) < 0 ||
         runner_load_model(rn, c, cause) < 0)
         goto out;
+    const double load_start = usage_loadavg();
     if (runner_generate_all(rn, &ep, &g, &n, cause) < 0)
         goto out;
+    const double load_end = usage_loadavg();
     double t_over = clock_now();
     const int64_t *sh = g[0].r.shape;
-    if (!reference && ref->x0_bytes != (size_t)(sh[0] * sh[1] * sh[2] * sh[3]) * sizeof(float)) {
-        err_set(cause, "the reference's stored output has %zu bytes, not the %lld this cell "
-                "makes", ref->x0_bytes, (long long)(sh[0] * sh[1] * sh[2] * sh[3] * 4));
+    const size_t bytes = engine_result_numel(&g[0].r) * sizeof(float);
+    if (!reference && ref->x0_bytes != bytes) {
+        err_set(cause, "the reference's stored output has %zu bytes, not the %zu this cell "
+                "makes", ref->x0_bytes, bytes);
         goto out;
     }
     if (!reference && ref->shape[0] == 0)
@@ -546,6 +576,8 @@ runner_one(struct runner *rn, const struct sweep_cell *c, int reference, int64_t
         goto out;
     double overhead_ms = 1e3 * (clock_now() - t_over);
     runner_metric(&o, "overhead_ms", overhead_ms, NULL);
+    runner_metric(&o, "load_start", load_start, NULL);     /* 1-minute load averages */
+    runner_metric(&o, "load_end", load_end, NULL);
     struct db_run_result res = {o.reps, n, o.sums, 2, o.metrics, o.nmetrics, o.arts, o.narts};
     if (db_run_complete(rn->db, run_id, &res, cause) < 0)
         goto out;

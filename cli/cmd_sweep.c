@@ -291,6 +291,8 @@ sweep_progress_json(struct sweep_ctx *sc, const struct runner_progress *p, const
         json_object_set_new(o, "elapsed", json_real(p->elapsed_s));
         json_object_set_new(o, "eta", json_real(p->eta_s));
         json_object_set_new(o, "threshold", json_real(p->threshold));
+        if (isfinite(p->load))
+            json_object_set_new(o, "load", json_real(p->load));
         json_object_set_new(o, "rel_l1", rel);
         json_object_set_new(o, "hit", hit);
     }

@@ -155,6 +155,8 @@ engine_generate(struct model *m, const struct engine_params *p, struct engine_re
         return -1;
     /* A new high-water window for this generation (weights loaded earlier count as resident). */
     tensor_device_peak_bytes(model_device(m), 1);
+    struct usage u0, u1;
+    usage_now(&u0);
     const double t0 = clock_now();
     const struct sampler *smp = sampler_find(p->sampler);
     struct engine_run run = {0};
@@ -195,6 +197,8 @@ engine_generate(struct model *m, const struct engine_params *p, struct engine_re
     out->timer = denoiser_timer_kind(run.den);
     out->wall_seconds = clock_now() - t0;
     out->peak_device_bytes = tensor_device_peak_bytes(model_device(m), 0);
+    usage_now(&u1);
+    usage_diff(&u0, &u1, &out->usage);
     rc = 0;
 out:
     engine_run_release(&run);

@@ -26,6 +26,7 @@
 #include "core/model.h"
 #include "core/model_sampling.h"
 #include "core/trace.h"
+#include "util/usage.h"
 
 struct engine_params {
     const char *sampler;            /* ComfyUI name */
@@ -60,6 +61,8 @@ struct engine_result {
     const char *timer;              /* how calls were timed: "cuda-events" or "host-clock" */
     int calls;
     enum tensor_dtype dtype;        /* the model's compute dtype (also trace.dtype) */
+    struct usage usage;             /* the process's CPU time, context switches and page
+                                     * faults over the generation (util/usage.h) */
     int64_t peak_device_bytes;      /* device memory high-water mark of the generation;
                                      * -1 = not measured (the CPU) */
 };

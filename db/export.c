@@ -18,6 +18,7 @@
 #include "util/stats.h"
 #include "db/query.h"
 #include "util/err.h"
+#include "util/usage.h"
 
 static const char *const db_format_names[] = { "csv", "json", "md" };
 NAME_TABLE_CHECK(db_format_names, DB_FORMAT_COUNT);
@@ -151,12 +152,21 @@ db_export_csv_field(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* Whether v is an identical image's PSNR: +Inf (core/metrics.h says why). */
+static int
+db_export_identical(double v)
+{
+    return isinf(v) && v > 0;
+}
+
 static void
 db_export_csv_num(FILE *out, double v)
 {
     fputc(',', out);
     if (isfinite(v))
         fprintf(out, "%.10g", v);
+    else if (db_export_identical(v))
+        fputs(DB_EXPORT_INF, out);
 }
 
 static void
@@ -273,6 +283,14 @@ db_export_json_samples(const struct db_run_detail *d)
         if (isfinite(s->peak_device_bytes))     /* only where the device was measured */
             json_object_set_new(o, "peak_device_bytes",
                                 json_integer((json_int_t)s->peak_device_bytes));
+        if (isfinite(s->cpu_ms)) {              /* only where the counters were recorded */
+            json_object_set_new(o, "cpu_ms", json_real(s->cpu_ms));
+            json_object_set_new(o, "nvcsw", json_integer((json_int_t)s->nvcsw));
+            json_object_set_new(o, "nivcsw", json_integer((json_int_t)s->nivcsw));
+            json_object_set_new(o, "minflt", json_integer((json_int_t)s->minflt));
+            json_object_set_new(o, "majflt", json_integer((json_int_t)s->majflt));
+            json_object_set_new(o, "disturbed", json_boolean(s->disturbed == 1));
+        }
         json_array_append_new(a, o);
     }
     return a;
@@ -332,7 +350,11 @@ db_export_json_run(const struct db_run_detail *d, const char *label)
         json_object_set_new(sums, d->summaries[i].key,
                             db_export_json_stats(&d->summaries[i].st, 1.0));
     json_object_set_new(o, "summaries", sums);
-    json_object_set_new(o, "metrics", db_export_json_kvs(d->results, d->nresults, 1));
+    json_t *metrics = db_export_json_kvs(d->results, d->nresults, 1);
+    const struct db_kv *psnr = db_run_result(d, "psnr");
+    if (psnr != NULL)       /* JSON has no infinity: psnr is null and this says why */
+        json_object_set_new(metrics, "identical", json_boolean(db_export_identical(psnr->num)));
+    json_object_set_new(o, "metrics", metrics);
     json_object_set_new(o, "samples", db_export_json_samples(d));
     json_object_set_new(o, "trace", db_export_json_trace(&d->trace));
     json_object_set_new(o, "tags", db_export_json_kvs(d->tags, d->ntags, 0));
@@ -424,6 +446,8 @@ db_export_md_row(FILE *out, const struct db_cell *c, const char **keys, size_t n
         fputs("  |", out);
     if (isfinite(c->psnr))
         fprintf(out, " %.2f |\n", c->psnr);
+    else if (db_export_identical(c->psnr))
+        fputs(" " DB_EXPORT_IDENTICAL " |\n", out);
     else
         fputs("  |\n", out);
 }
@@ -538,7 +562,7 @@ db_print_cells(struct db *db, int64_t sweep_id, FILE *out, char **cause)
     fprintf(out, "%5s %-9s %-8s", "run", "kind", "state");
     for (size_t k = 0; k < nkeys; k++)
         fprintf(out, " %-*s", width[k], keys[k]);
-    fprintf(out, " %21s %14s %8s %8s %7s\n", "median ms (± sd)", "speed-up", "hits", "PSNR",
+    fprintf(out, " %21s %14s %8s %9s %7s\n", "median ms (± sd)", "speed-up", "hits", "PSNR",
             "SSIM");
     for (size_t i = 0; i < n; i++) {
         const struct db_cell *c = &cells[i];
@@ -556,7 +580,10 @@ db_print_cells(struct db *db, int64_t sweep_id, FILE *out, char **cause)
         /* "±" is two bytes and one column: widen by one so the columns line up. */
         fprintf(out, " %*s %*s", c->has_wall ? 21 : 20, med, isfinite(c->speedup) ? 15 : 14, sp);
         db_print_num(out, " %*.1f%%", 100 * c->hit_rate, 7);
-        db_print_num(out, " %*.2f", c->psnr, 8);
+        if (db_export_identical(c->psnr))
+            fprintf(out, " %9s", DB_EXPORT_IDENTICAL);
+        else
+            db_print_num(out, " %*.2f", c->psnr, 9);
         db_print_num(out, " %*.4f", c->ssim, 7);
         fputc('\n', out);
         if (c->error != NULL)
@@ -667,6 +694,39 @@ db_show_memory(const struct db_run_detail *d, FILE *out)
                 peak / (1024.0 * 1024.0), n, n == 1 ? "" : "s");
 }
 
+/*
+ * The machine while the run was measured: the load averages at its start and end, the median
+ * CPU seconds per wall second and preemptions of its measured generations, and how many of
+ * them util/usage.h's rule flags as disturbed (nothing for stores without the counters).
+ */
+static void
+db_show_machine(const struct db_run_detail *d, FILE *out)
+{
+    double util[256], ivcs[256];
+    size_t n = 0, disturbed = 0;
+    for (size_t i = 0; i < d->nsamples && n < 256; i++) {
+        const struct db_sample_row *s = &d->samples[i];
+        if (s->phase != DB_PHASE_MEASURE || !isfinite(s->cpu_ms) || !(s->wall_ms > 0))
+            continue;
+        util[n] = s->cpu_ms / s->wall_ms;
+        ivcs[n++] = s->nivcsw;
+        disturbed += s->disturbed == 1;
+    }
+    if (n == 0)
+        return;
+    struct stats su, si;
+    stats_compute(util, n, &su);
+    stats_compute(ivcs, n, &si);
+    double l0 = db_show_result(d, "load_start"), l1 = db_show_result(d, "load_end");
+    fprintf(out, "  Machine:             load %.2f -> %.2f (1-minute average); CPU %.2f s per "
+            "wall s, %.0f preemptions per generation (medians)\n", l0, l1, su.median,
+            si.median);
+    fprintf(out, "  Disturbed:           %zu of %zu measured generation%s (CPU per wall second "
+            "under %.1fx the run's median, or preemptions over %.0fx its median + %.0f/s)\n",
+            disturbed, n, n == 1 ? "" : "s", USAGE_UTIL_FLOOR, USAGE_SWITCH_FACTOR,
+            USAGE_SWITCH_SLACK);
+}
+
 /* hyperfine's warnings, worded for generations and fbw's options. */
 static void
 db_show_warnings(const struct db_run_detail *d, FILE *out)
@@ -758,9 +818,12 @@ db_show_diff(const struct db_run_detail *d, FILE *out)
     const char *sep = "  Image vs reference: ";
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         double v = db_show_result(d, keys[i]);
-        if (!isfinite(v))
+        if (i == 0 && db_export_identical(v))
+            fprintf(out, "%s%s " DB_EXPORT_INF " dB (" DB_EXPORT_IDENTICAL ")", sep, names[i]);
+        else if (isfinite(v))
+            fprintf(out, fmts[i], sep, names[i], v);
+        else
             continue;
-        fprintf(out, fmts[i], sep, names[i], v);
         sep = ", ";
     }
     if (sep[0] == ',')
@@ -781,6 +844,7 @@ db_show(struct db *db, int64_t run_id, FILE *out, char **cause)
     if (d.run.has_wall) {
         db_show_time(&d, out);
         db_show_memory(&d, out);
+        db_show_machine(&d, out);
         db_show_warnings(&d, out);
         fputc('\n', out);
     }

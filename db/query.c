@@ -432,6 +432,10 @@ db_query_sample_row(sqlite3_stmt *st, void *ctx)
     s->wall_ms = db_column_double(st, 2);
     s->calls_ms = db_column_double(st, 3);
     s->peak_device_bytes = db_column_double(st, 4);
+    double *const counters[6] = { &s->cpu_ms, &s->nvcsw, &s->nivcsw, &s->minflt, &s->majflt,
+                                  &s->disturbed };
+    for (int k = 0; k < 6; k++)
+        *counters[k] = db_column_double(st, 5 + k);
 }
 
 static void
@@ -462,7 +466,12 @@ static const struct db_query_part {
       "cannot read the run's results", db_query_tag_row },
     { 1, "SELECT phase, rep, max(CASE key WHEN 'wall_ms' THEN value END),"
          " max(CASE key WHEN 'calls_ms' THEN value END),"
-         " max(CASE key WHEN 'peak_device_bytes' THEN value END) FROM sample WHERE run_id = ?"
+         " max(CASE key WHEN 'peak_device_bytes' THEN value END),"
+         " max(CASE key WHEN 'cpu_ms' THEN value END), max(CASE key WHEN 'nvcsw' THEN value END),"
+         " max(CASE key WHEN 'nivcsw' THEN value END),"
+         " max(CASE key WHEN 'minflt' THEN value END),"
+         " max(CASE key WHEN 'majflt' THEN value END),"
+         " max(CASE key WHEN 'disturbed' THEN value END) FROM sample WHERE run_id = ?"
          " GROUP BY phase, rep ORDER BY CASE phase WHEN 'compile' THEN 0"
          " WHEN 'warmup' THEN 1 ELSE 2 END, rep",
       "cannot read the run's timings", db_query_sample_row },

@@ -105,6 +105,10 @@ struct db_sample_row {
     int rep;
     double wall_ms, calls_ms;   /* NAN when absent */
     double peak_device_bytes;   /* device memory high-water mark; NAN when not measured (CPU) */
+    /* The process's counters over the generation (util/usage.h); NAN in stores written
+     * before they were recorded. */
+    double cpu_ms, nvcsw, nivcsw, minflt, majflt;
+    double disturbed;           /* 1 flagged by the rule, 0 not (NAN: not recorded) */
 };
 
 struct db_artifact_info {

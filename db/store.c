@@ -500,15 +500,30 @@ db_complete_bind_rep(sqlite3_stmt *st, int64_t run_id, const struct db_rep *rep)
     sqlite3_bind_int(st, 3, rep->rep);
 }
 
-/* One repetition: its timings and peak memory (sample rows), then every record of its trace
- * (call rows). */
+/* One repetition: its timings, peak memory and process counters (sample rows), then every
+ * record of its trace (call rows). */
 static int
 db_complete_rep(struct db *db, sqlite3_stmt *sample, sqlite3_stmt *call, int64_t run_id,
                 const struct db_rep *rep, char **cause)
 {
-    const char *const keys[3] = { "wall_ms", "calls_ms", "peak_device_bytes" };
-    const double values[3] = { rep->wall_ms, rep->calls_ms, (double)rep->peak_device_bytes };
-    const int nkeys = rep->peak_device_bytes > 0 ? 3 : 2;
+    const char *keys[9] = { "wall_ms", "calls_ms" };
+    double values[9] = { rep->wall_ms, rep->calls_ms };
+    int nkeys = 2;
+    if (rep->peak_device_bytes > 0) {
+        keys[nkeys] = "peak_device_bytes";
+        values[nkeys++] = (double)rep->peak_device_bytes;
+    }
+    if (rep->usage != NULL) {
+        const struct usage *u = rep->usage;
+        const char *const ukeys[6] = { "cpu_ms", "nvcsw", "nivcsw", "minflt", "majflt",
+                                       "disturbed" };
+        const double uvals[6] = { 1e3 * u->cpu_s, (double)u->nvcsw, (double)u->nivcsw,
+                                  (double)u->minflt, (double)u->majflt, rep->disturbed };
+        for (int k = 0; k < 6; k++) {
+            keys[nkeys] = ukeys[k];
+            values[nkeys++] = uvals[k];
+        }
+    }
     for (int k = 0; k < nkeys; k++) {
         db_complete_bind_rep(sample, run_id, rep);
         db_bind_text(sample, 4, keys[k]);

@@ -19,7 +19,9 @@
  *              calls_ms, and peak_device_bytes where the device's memory was measured (GPU)
  *   call       every trace record of every repetition
  *   summary    statistics per timing key, recomputable from sample
- *   result     scalar results: psnr, ssim, mae, max_abs, hit rates, speed-up, ...
+ *   result     scalar results: psnr, ssim, mae, max_abs, hit rates, speed-up, ...; value is
+ *              NULL for NaN and a REAL +Inf for the psnr of an image identical to its
+ *              reference (core/metrics.h; SQLite keeps IEEE infinities as they are)
  *   blob       PNG bytes deduplicated by SHA-256
  *   artifact   a run's image and diff heatmap, pointing at blobs
  *   env        machine fingerprints (JSON), stored once and referenced by runs
@@ -41,6 +43,7 @@
 
 #include "util/stats.h"
 #include "core/trace.h"
+#include "util/usage.h"
 
 #define DB_DEFAULT_PATH "fbw.db"
 
@@ -119,6 +122,10 @@ struct db_rep {
     int64_t peak_device_bytes;  /* device memory high-water mark; <= 0: not measured, and no
                                  * row is stored (engine_result's -1; 0 from callers that
                                  * leave it unset, as no measured generation allocates 0) */
+    const struct usage *usage;  /* the process's counters over the generation (cpu_ms,
+                                 * nvcsw, nivcsw, minflt, majflt rows), or NULL: none stored */
+    int disturbed;              /* 1: util/usage.h's rule flagged it (a 'disturbed' row,
+                                 * written with usage) */
 };
 
 struct db_summary { const char *key; struct stats st; };        /* e.g. "wall_ms" */

@@ -234,6 +234,8 @@ tui_run_on_step(struct tui_run *r, json_t *o)
     r->elapsed = json_number_value(json_object_get(o, "elapsed"));
     r->eta = json_number_value(json_object_get(o, "eta"));
     r->threshold = json_number_value(json_object_get(o, "threshold"));
+    json_t *load = json_object_get(o, "load");
+    r->load = json_is_number(load) ? json_number_value(load) : NAN;
     tui_run_calls(r, json_object_get(o, "rel_l1"), json_object_get(o, "hit"));
 }
 

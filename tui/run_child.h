@@ -50,6 +50,7 @@ struct tui_run {
     int reference, rep, reps, step, steps;
     char phase[16];
     double elapsed, eta, threshold;
+    double load;                /* the machine's 1-minute load average (NAN: unknown) */
     char *desc;
     double *rel;                /* the current generation's calls */
     signed char *hit;

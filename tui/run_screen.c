@@ -7,6 +7,7 @@
  */
 #include "tui/tui_impl.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,9 +105,14 @@ tui_runview_draw_current(struct tui *t, const struct tui_run_layout *l)
         return;
     x = c.x + tui_draw_textf(c.y + 1, c.x, c.w, TUI_ROLE_NORMAL, "%s %d/%d  step %d/%d  ",
                              r->phase, r->rep + 1, r->reps, r->step + 1, r->steps);
-    if (c.x + c.w - x > 10)
-        tui_draw_bar(c.y + 1, x, c.x + c.w - x > 40 ? 40 : c.x + c.w - x,
-                     r->steps ? (double)(r->step + 1) / r->steps : 0, TUI_ROLE_BAR);
+    int bar = c.x + c.w - x > 40 ? 40 : c.x + c.w - x;
+    if (bar > 10) {
+        tui_draw_bar(c.y + 1, x, bar, r->steps ? (double)(r->step + 1) / r->steps : 0,
+                     TUI_ROLE_BAR);
+        x += bar;
+    }
+    if (isfinite(r->load) && c.x + c.w - x > 12)     /* the machine's state beside the work */
+        tui_draw_textf(c.y + 1, x, c.x + c.w - x, TUI_ROLE_DIM, "  load %.2f", r->load);
 }
 
 static void
