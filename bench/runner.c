@@ -492,11 +492,14 @@ runner_summarise(struct runner *rn, const struct runner_out *o, int reference)
         snprintf(note, sizeof note, ", %.0f disturbed", disturbed);
     int n = snprintf(rn->detail, sizeof rn->detail, "median %.1f ms (sd %.1f, n %zu%s)",
                      w->median, w->stddev, w->n, note);
+    char psnr[32] = "image identical to the reference";
+    if (!metrics_identical(runner_metric_value(o, "psnr")))
+        snprintf(psnr, sizeof psnr, "PSNR %.1f dB", runner_metric_value(o, "psnr"));
     if (!reference && n > 0 && (size_t)n < sizeof rn->detail)
         snprintf(rn->detail + n, sizeof rn->detail - (size_t)n,
-                 ", %.2f ± %.2f x the reference, hits %.0f%%, PSNR %.1f dB",
+                 ", %.2f ± %.2f x the reference, hits %.0f%%, %s",
                  runner_metric_value(o, "speedup"), runner_metric_value(o, "speedup_err"),
-                 100 * runner_metric_value(o, "hit_rate"), runner_metric_value(o, "psnr"));
+                 100 * runner_metric_value(o, "hit_rate"), psnr);
 }
 
 /* Keeps a finished reference's output and timings for the cells after it. */

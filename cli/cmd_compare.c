@@ -32,7 +32,13 @@ cmd_compare(int argc, char **argv, struct app *app)
                       path_a, path_b);
     } else {
         struct metrics_diff d = metrics_compare(ta->data, tb->data, ta->nbytes / sizeof(float));
-        printf("psnr %.2f dB, mae %.5f, max %.5f\n", d.psnr, d.mae, d.max_abs);
+        /* Identical outputs: "+inf", signed so that every awk (gawk reads only signed
+         * infinities; `$2 + 0`), strtod and Python's float read the second field as a number. */
+        if (metrics_identical(d.psnr))
+            printf("psnr +inf dB (" METRICS_IDENTICAL "), mae %.5f, max %.5f\n", d.mae,
+                   d.max_abs);
+        else
+            printf("psnr %.2f dB, mae %.5f, max %.5f\n", d.psnr, d.mae, d.max_abs);
     }
     safetensors_free(a);
     safetensors_free(b);
@@ -46,7 +52,7 @@ const struct cli_command cmd_compare_entry = {
     .args = {"A.safetensors B.safetensors", 2, 2, "expected two files"},
     .help =
         "Compares two raw outputs written by `fbw generate --latent-out` (tensor x0),\n"
-        "mapped from [-1, 1] to [0, 1]: PSNR in dB (capped at 100 for identical\n"
-        "images), mean and maximum absolute difference.\n",
+        "mapped from [-1, 1] to [0, 1]: PSNR in dB (\"+inf dB (identical)\" when the\n"
+        "outputs are equal), mean and maximum absolute difference.\n",
     .run = cmd_compare,
 };

@@ -3,7 +3,20 @@
  *
  * Images are compared as the model's float outputs mapped from [-1, 1] to [0, 1] (pixel
  * models) and clamped there, so the figures describe what a viewer sees.  PSNR is
- * 10 log10(1 / MSE) in dB, capped at METRICS_PSNR_CAP for identical images.
+ * 10 log10(1 / MSE) in dB, and +INFINITY when the MSE is exactly 0: an image identical to its
+ * reference is "identical", not some large finite figure.  SSIM is then exactly 1.  The
+ * infinity travels as such: the store keeps it as a REAL +Inf in result "psnr" (SQLite
+ * round-trips IEEE infinities; NaN alone becomes NULL), and every reader names it:
+ *
+ *   fbw compare   "psnr +inf dB (identical), ..." (signed, so the second field stays a
+ *                 number for strtod, every awk and Python's float)
+ *   fbw show      "PSNR +inf dB (identical)"; fbw runs, the TUI: "identical"
+ *   CSV           "+inf"; JSON: metrics.psnr null and metrics.identical true (JSON has no
+ *                 infinity); Markdown: "identical"
+ *   plots         one step past the sweep's largest finite value, on a tic labelled
+ *                 "identical" (pareto, lines); a heatmap cell reads "identical"
+ *
+ * metrics_identical(psnr) is the one test for it.  A NaN output gives NaN figures.
  */
 #ifndef FBW_CORE_METRICS_H
 #define FBW_CORE_METRICS_H
@@ -13,14 +26,18 @@
 
 #include "core/image.h"
 
-#define METRICS_PSNR_CAP 100.0
+/* What an identical image's PSNR reads as in words. */
+#define METRICS_IDENTICAL "identical"
 
 struct metrics_diff {
-    double psnr;        /* dB, <= METRICS_PSNR_CAP */
-    double ssim;        /* metrics_compare_image only (NAN from metrics_compare) */
+    double psnr;        /* dB; +INFINITY for identical images */
+    double ssim;        /* metrics_compare_image only (NAN from metrics_compare); 1 if identical */
     double mae;         /* mean |a - b| on [0, 1] */
     double max_abs;     /* max |a - b| on [0, 1] */
 };
+
+/* Whether psnr is an identical image's (+INFINITY). */
+int metrics_identical(double psnr);
 
 /* Compare n values of a and b (model outputs in [-1, 1]). */
 struct metrics_diff metrics_compare(const float *a, const float *b, size_t n);

@@ -133,6 +133,8 @@ plot_grid_items(const struct db_cell *run, int reference, char items[4][32])
         snprintf(items[n++], 32, "hits %.0f%%", 100 * run->hit_rate);
     if (isfinite(run->psnr))
         snprintf(items[n++], 32, "%.1f dB", run->psnr);
+    else if (isinf(run->psnr) && run->psnr > 0)
+        snprintf(items[n++], 32, PLOT_IDENTICAL);  /* PSNR +Inf: the reference's image */
     return n;
 }
 

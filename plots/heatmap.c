@@ -8,7 +8,9 @@
  * which gnuplot leaves blank.  Both axes are categorical (values at 0, 1, 2 ...
  * with their texts as tics), numbers included: a heatmap is a table, not a function.  The
  * palette runs from white to a mid green so black text stays readable in every cell; the
- * colour range is the metric's range over the whole sweep, so panels compare.
+ * colour range is the metric's range over the whole sweep, so panels compare.  A cell whose
+ * image is identical to its reference (PSNR +Inf) reads "identical", in the colour of the
+ * range's top (its image value lies past the range, at plot_metric_identical_pos).
  */
 #include "plots/plot_impl.h"
 
@@ -19,8 +21,9 @@
 #include "util/err.h"
 
 struct plot_heatmap_range {
-    double lo, hi;
-    size_t n;
+    double lo, hi;              /* over finite values */
+    size_t n, nfinite;          /* cells with a value; of them, finite */
+    double inf_pos;             /* where +Inf values go in the image */
 };
 
 /* The image block of one Z value: every cell as 2 x 2 quarter pixels, so that `with image`
@@ -54,13 +57,19 @@ plot_heatmap_block(struct plot_ctx *c, FILE *d, const struct plot_metric *m, siz
                 continue;
             }
             char text[64];
-            snprintf(text, sizeof text, m->format, *x);
+            r->n++;
+            if (isinf(*x)) {
+                *x = r->inf_pos;
+                snprintf(text, sizeof text, PLOT_IDENTICAL);
+            } else {
+                snprintf(text, sizeof text, m->format, *x);
+                r->lo = r->nfinite == 0 || *x < r->lo ? *x : r->lo;
+                r->hi = r->nfinite == 0 || *x > r->hi ? *x : r->hi;
+                r->nfinite++;
+            }
             fprintf(d, "%zu %zu %.17g ", ix, iy, *x);
             plot_dat_str(d, text);
             fputc('\n', d);
-            r->lo = r->n == 0 || *x < r->lo ? *x : r->lo;
-            r->hi = r->n == 0 || *x > r->hi ? *x : r->hi;
-            r->n++;
         }
     fputs("\n\n", d);
     plot_heatmap_image(d, v, nx, ny);
@@ -123,6 +132,10 @@ plot_heatmap_axes(struct plot_ctx *c, const struct plot_metric *m,
     fputs("set cblabel ", f);
     plot_gp_str(f, m->label);
     double lo = r->lo, hi = r->hi > r->lo ? r->hi : r->lo + 1;
+    if (r->nfinite == 0) {      /* only identical cells: the top of [0, 1] */
+        lo = 0;
+        hi = 1;
+    }
     if (m->scale == 100) {      /* rates: the full scale, so sweeps compare */
         lo = 0;
         hi = 100;
@@ -175,7 +188,7 @@ plot_heatmap_write(struct plot_ctx *c, char **cause)
     struct plot_metric m;
     if (plot_metric_find(c, c->p->metric, "hit_rate", &m, cause) < 0)
         return -1;
-    struct plot_heatmap_range r = {0, 0, 0};
+    struct plot_heatmap_range r = {0, 0, 0, 0, plot_metric_identical_pos(c, &m, NULL)};
     const char *name = NULL;
     if (plot_heatmap_data(c, &m, &name, &r, cause) < 0)
         return -1;

@@ -6,7 +6,9 @@
  * (gnuplot's `index`), rows "x value error label" in X order; categorical X values (sampler,
  * scheduler) sit at 0, 1, 2 ... with their names as tics.  For wall or call time, each series
  * whose cells share one uncached reference gets a further block, the reference's median as a
- * dashed line in the series' colour; for speed-up, 1x (no gain) is a grey dashed line.
+ * dashed line in the series' colour; for speed-up, 1x (no gain) is a grey dashed line.  An
+ * image identical to its reference (PSNR +Inf) sits one step above the largest finite value,
+ * on a Y tic labelled "identical" (plot_metric_identical_pos).
  */
 #include "plots/plot_impl.h"
 
@@ -39,10 +41,10 @@ plot_lines_shared_ref(const struct plot_ctx *c, size_t iy, size_t iz)
     return r != NULL && r->state == DB_COMPLETE && r->has_wall ? r : NULL;
 }
 
-/* Writes one series' block; returns the number of points. */
+/* Writes one series' block (+Inf values at inf_pos); returns the number of points. */
 static size_t
 plot_lines_block(struct plot_ctx *c, FILE *d, const struct plot_metric *m, size_t iy,
-                 size_t iz)
+                 size_t iz, double inf_pos)
 {
     const struct plot_axis *x = &c->axes[0];
     size_t n = 0;
@@ -51,6 +53,10 @@ plot_lines_block(struct plot_ctx *c, FILE *d, const struct plot_metric *m, size_
         double v, e;
         if (cell == NULL || plot_metric_value(c, m, cell, &v, &e) != 0)
             continue;
+        if (isinf(v)) {
+            v = inf_pos;
+            e = 0;
+        }
         fprintf(d, "%.17g %.17g %.17g ", plot_axis_pos(x, ix), v, e);
         plot_dat_str(d, x->values[ix]);
         fputc('\n', d);
@@ -71,13 +77,14 @@ plot_lines_data(struct plot_ctx *c, const struct plot_metric *m,
     const struct plot_axis *x = &c->axes[0];
     int blocks = 0;
     int refs = strcmp(m->name, "wall_ms") == 0 || strcmp(m->name, "calls_ms") == 0;
+    double inf_pos = plot_metric_identical_pos(c, m, NULL);
     fprintf(d, "# %s against %s: x value error label\n", m->name, x->knob ? x->knob : "x");
     *nseries = 0;
     for (size_t iz = 0; iz < c->axes[2].count; iz++)
         for (size_t iy = 0; iy < c->axes[1].count; iy++) {
             if (blocks > 0)
                 fputs("\n\n", d);
-            if (plot_lines_block(c, d, m, iy, iz) == 0) {
+            if (plot_lines_block(c, d, m, iy, iz, inf_pos) == 0) {
                 fputs("# (no values)\n", d);
                 blocks++;
                 continue;
@@ -117,6 +124,10 @@ plot_lines_axes(struct plot_ctx *c, const struct plot_metric *m, int w)
         plot_axis_tics(c, "x", x);
     if (m->scale == 100)
         fputs("set yrange [0:100]\n", f);  /* rates: the full scale */
+    int identical;
+    double inf_pos = plot_metric_identical_pos(c, m, &identical);
+    if (identical)
+        fprintf(f, "set ytics add ('" PLOT_IDENTICAL "' %.17g)\n", inf_pos);
     fputs("set offsets graph 0.04, graph 0.04, graph 0.08, graph 0.08\n"
           "set border 3\nset tics nomirror\n", f);
     if (c->term != PLOT_TERM_DUMB)

@@ -9,8 +9,12 @@
  * is the edge of the region the frontier dominates: `fsteps` when quality rises with the
  * metric, `steps` when it falls.
  *
- * Data (stem.dat): one block per series, rows "quality speedup error label"; the last block is
- * the frontier in quality order.
+ * An image identical to its reference (PSNR +Inf, core/metrics.h) is the best quality there
+ * is: it dominates as +Inf, and it is drawn at the right edge, one step past the largest finite
+ * value (plot_metric_identical_pos), on an X tic labelled "identical".
+ *
+ * Data (stem.dat): one block per series, rows "quality speedup error label" (identical points
+ * at that position, never "inf"); the last block is the frontier in quality order.
  */
 #include "plots/plot_impl.h"
 
@@ -22,7 +26,8 @@
 
 struct plot_pareto_point {
     const struct db_cell *cell;
-    double q, s, err;
+    double q, s, err;           /* q: +Inf for an identical image */
+    double x;                   /* where q is drawn */
     int frontier;
 };
 
@@ -46,6 +51,7 @@ plot_pareto_by_quality(const void *a, const void *b)
 static size_t
 plot_pareto_points(struct plot_ctx *c, const struct plot_metric *q, struct plot_pareto_point *pt)
 {
+    double inf_pos = plot_metric_identical_pos(c, q, NULL);
     struct plot_metric s;
     plot_metric_find(c, "speedup", NULL, &s, NULL);
     size_t n = 0;
@@ -56,7 +62,7 @@ plot_pareto_points(struct plot_ctx *c, const struct plot_metric *q, struct plot_
             plot_metric_value(c, q, cell, &qv, &qe) != 0 ||
             plot_metric_value(c, &s, cell, &sv, &se) != 0)
             continue;
-        pt[n++] = (struct plot_pareto_point){cell, qv, sv, se, 1};
+        pt[n++] = (struct plot_pareto_point){cell, qv, sv, se, isinf(qv) ? inf_pos : qv, 1};
     }
     int hb = q->higher_better != 0;
     for (size_t i = 0; i < n; i++)
@@ -70,7 +76,7 @@ static void
 plot_pareto_row(struct plot_ctx *c, FILE *d, const struct plot_pareto_point *p)
 {
     char *label = plot_cell_label(c, p->cell);
-    fprintf(d, "%.17g %.17g %.17g ", p->q, p->s, p->err);
+    fprintf(d, "%.17g %.17g %.17g ", p->x, p->s, p->err);
     plot_dat_str(d, label);
     fputc('\n', d);
     free(label);
@@ -113,6 +119,10 @@ plot_pareto_axes(struct plot_ctx *c, const struct plot_metric *q, int w)
     plot_gp_str(f, q->label);
     fputs(" noenhanced\n", f);
     plot_ylabel(c, "speed-up over the uncached reference (x)");
+    int identical;
+    double inf_pos = plot_metric_identical_pos(c, q, &identical);
+    if (identical)      /* the right edge: an image equal to its reference */
+        fprintf(f, "set xtics add ('" PLOT_IDENTICAL "' %.17g)\n", inf_pos);
     fputs("set offsets graph 0.06, graph 0.22, graph 0.1, graph 0.1\n"
           "set border 3\nset tics nomirror\n", f);
     if (c->term != PLOT_TERM_DUMB)

@@ -94,9 +94,18 @@ struct plot_metric {
 /* The metric name (NULL: fallback) for c's sweep: 0, or -1 with *cause listing the known. */
 int plot_metric_find(struct plot_ctx *c, const char *name, const char *fallback,
                      struct plot_metric *m, char **cause);
-/* A cell's value of m (scaled) and its error (0 when none): 0, or 1 when the cell has none. */
+/* A cell's value of m (scaled) and its error (0 when none): 0, or 1 when the cell has none.
+ * The value is +INFINITY for an image identical to its reference (PSNR, core/metrics.h):
+ * callers draw it at plot_metric_identical_pos, labelled PLOT_IDENTICAL, never as a number. */
 int plot_metric_value(struct plot_ctx *c, const struct plot_metric *m,
                       const struct db_cell *cell, double *value, double *err);
+
+#define PLOT_IDENTICAL "identical"
+
+/* Where +INFINITY values of m sit on an axis: one step (15% of the finite values' span, at
+ * least 1) past the largest finite value of m over the sweep's complete cells; 1 when none is
+ * finite.  *any (may be NULL): 1 when some cell's value is +INFINITY. */
+double plot_metric_identical_pos(struct plot_ctx *c, const struct plot_metric *m, int *any);
 
 /* ---- script.c: gnuplot text ---- */
 

@@ -391,11 +391,35 @@ plot_metric_value(struct plot_ctx *c, const struct plot_metric *m, const struct 
     } else if (plot_detail_value(c, n, cell, &v, &e) != 0) {
         return 1;
     }
-    if (!isfinite(v))
+    if (isnan(v) || (isinf(v) && v < 0))
         return 1;
-    *value = v * m->scale;
+    *value = v * m->scale;      /* +Inf (identical) stays +Inf */
     *err = isfinite(e) && m->has_err ? e * m->scale : 0;
     return 0;
+}
+
+double
+plot_metric_identical_pos(struct plot_ctx *c, const struct plot_metric *m, int *any)
+{
+    double lo = INFINITY, hi = -INFINITY, v, e;
+    int inf = 0;
+    for (size_t i = 0; i < c->ncells; i++) {
+        const struct db_cell *cell = &c->cells[i];
+        if (cell->kind != DB_RUN_CELL || cell->state != DB_COMPLETE ||
+            plot_metric_value(c, m, cell, &v, &e) != 0)
+            continue;
+        if (isinf(v)) {
+            inf = 1;
+            continue;
+        }
+        lo = fmin(lo, v);
+        hi = fmax(hi, v);
+    }
+    if (any != NULL)
+        *any = inf;
+    if (!isfinite(hi))
+        return 1;
+    return hi + fmax(0.15 * (hi - lo), 1.0);
 }
 
 int

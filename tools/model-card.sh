@@ -54,7 +54,7 @@ for smp in euler euler_ancestral; do
                     --latent-out "$work/c.safetensors" --quiet)
                 c=$(echo "$line" | sed -E 's/.*model calls ([0-9]+).*/\1/')
                 h=$(echo "$line" | sed -E 's/.*hits ([0-9]+),.*/\1/')
-                p=$("$FBW" compare "$work/ref-$k.safetensors" "$work/c.safetensors" | sed -E 's/psnr ([0-9.]+) dB.*/\1/')
+                p=$("$FBW" compare "$work/ref-$k.safetensors" "$work/c.safetensors" | sed -E 's/psnr ([0-9.]+|[+]inf) dB.*/\1/')
                 calls=$((calls + c)); hits=$((hits + h)); psnr=$(echo "$psnr + $p" | awk '{print $1 + $3}')
             done
             awk -v s=$smp -v c=$sch -v t=$thr -v h=$hits -v n=$calls -v p=$psnr -v k=$classes \

@@ -3,7 +3,9 @@
  * state, median time ± spread, speed-up, hit rate, PSNR, SSIM), sortable by any column,
  * filtered with `/`, and the best values of each metric marked as torch.utils.benchmark's
  * Compare colours them: within 1% of the column's best green and bold (and a `*`), within 10%
- * blue, twice as bad or worse dim red.
+ * blue, twice as bad or worse dim red.  An image identical to its reference (PSNR +Inf,
+ * core/metrics.h) reads "identical" and is marked best; the others are weighed against the
+ * best finite PSNR.
  *
  * The table is read from the store (db_cells_list) when stale: on entering, after each run
  * the background sweep finishes, and every two seconds while it runs.  The selection follows
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -36,7 +39,7 @@ static const struct tui_results_col tui_results_cols[TUI_COL_COUNT] = {
     [TUI_COL_TIME] = {"median ms ± sd", 11, 19, 10, 1, -1},
     [TUI_COL_SPEEDUP] = {"speed-up", 7, 14, 7, 1, 1},
     [TUI_COL_HITS] = {"hits", 7, 8, 6, 1, 1},
-    [TUI_COL_PSNR] = {"PSNR dB", 7, 9, 4, 1, 1},
+    [TUI_COL_PSNR] = {"PSNR dB", 9, 9, 4, 1, 1},     /* 9: "identical" */
     [TUI_COL_SSIM] = {"SSIM", 7, 8, 3, 1, 1},
 };
 
@@ -101,7 +104,12 @@ tui_results_text(const struct tui_results *r, const struct db_cell *c, int col, 
             snprintf(buf, n, "%.2f ± %.2f", v, c->speedup_err);
         break;
     case TUI_COL_HITS: if (isfinite(v)) snprintf(buf, n, "%.1f%%", 100 * v); break;
-    case TUI_COL_PSNR: if (isfinite(v)) snprintf(buf, n, "%.2f", v); break;
+    case TUI_COL_PSNR:
+        if (isfinite(v))
+            snprintf(buf, n, "%.2f", v);
+        else if (metrics_identical(v))
+            snprintf(buf, n, "%s", METRICS_IDENTICAL);
+        break;
     case TUI_COL_SSIM: if (isfinite(v)) snprintf(buf, n, "%.4f", v); break;
     default:
         p = db_cell_param(c, sweep_knob_info(r->axis_knob[col - TUI_COL_X])->name);
@@ -333,6 +341,8 @@ tui_results_role(const struct tui_results *r, const struct db_cell *c, int col)
 {
     double v = tui_results_value(r, c, col), best = r->best[col];
     int better = tui_results_cols[col].better;
+    if (better > 0 && metrics_identical(v) && c->kind == DB_RUN_CELL)
+        return TUI_ROLE_BEST;           /* an identical image: best PSNR there is */
     if (better == 0 || !isfinite(v) || !isfinite(best) || c->kind != DB_RUN_CELL)
         return c->kind == DB_RUN_REFERENCE ? TUI_ROLE_DIM : TUI_ROLE_NORMAL;
     double ratio = better < 0 ? (best > 0 ? v / best : 1) : (v > 0 ? best / v : INFINITY);

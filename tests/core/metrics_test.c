@@ -18,14 +18,31 @@
 #define METRICS_REF_MAGIC "fbw-ref metrics 1"
 
 static void
-test_identical_is_capped(void **state)
+test_identical_is_infinite(void **state)
 {
     (void)state;
     const float a[4] = {-1, 0, 0.5f, 1};
     struct metrics_diff d = metrics_compare(a, a, 4);
-    assert_close(d.psnr, METRICS_PSNR_CAP, 0, 0);
+    assert_true(isinf(d.psnr) && d.psnr > 0);
+    assert_true(metrics_identical(d.psnr));
     assert_close(d.mae, 0, 0, 0);
     assert_close(d.max_abs, 0, 0, 0);
+    /* The smallest difference is finite, however large: no cap, no "identical". */
+    const float b[4] = {-1, 0, 0.5f, nextafterf(1, 0)};
+    d = metrics_compare(a, b, 4);
+    assert_true(isfinite(d.psnr) && d.psnr > 100 && !metrics_identical(d.psnr));
+    /* A NaN output is not identical to anything. */
+    const float n[4] = {-1, 0, 0.5f, NAN};
+    assert_true(isnan(metrics_compare(a, n, 4).psnr));
+    assert_false(metrics_identical(NAN) || metrics_identical(-INFINITY) ||
+                 metrics_identical(1e308));
+    /* With SSIM: exactly 1. */
+    float img[3 * 4 * 4];
+    for (size_t i = 0; i < sizeof img / sizeof img[0]; i++)
+        img[i] = (float)((i * 7) % 11) / 5.0f - 1;
+    const int64_t shape[4] = {1, 3, 4, 4};
+    d = metrics_compare_image(img, img, shape);
+    assert_true(metrics_identical(d.psnr) && d.ssim == 1.0);
 }
 
 static void
@@ -41,7 +58,7 @@ test_known_values(void **state)
     assert_close(d.max_abs, 0.5, 0, 1e-15);
     /* Values outside [-1, 1] are clamped first: 3 and 1 both read as white. */
     const float c[1] = {3}, e[1] = {1};
-    assert_close(metrics_compare(c, e, 1).psnr, METRICS_PSNR_CAP, 0, 0);
+    assert_true(metrics_identical(metrics_compare(c, e, 1).psnr));
 }
 
 static void
@@ -121,11 +138,11 @@ test_numpy_reference(void **state)
         const double got[4] = {d.psnr, d.ssim, d.mae, d.max_abs};
         static const char *what[4] = {"psnr", "ssim", "mae", "max_abs"};
         for (int k = 0; k < 4; k++)
-            if (!(fabs(got[k] - want[k]) <= 1e-12 + 1e-9 * fabs(want[k])))
+            if (!(got[k] == want[k] || fabs(got[k] - want[k]) <= 1e-12 + 1e-9 * fabs(want[k])))
                 fail_msg("%s: %s = %.17g, numpy %.17g", name, what[k], got[k], want[k]);
-        if (shift < 0) {        /* identical: exactly 1 and the cap, not merely close */
+        if (shift < 0) {        /* identical: exactly 1 and +inf (numpy's "inf") */
             assert_true(d.ssim == 1.0);
-            assert_true(d.psnr == METRICS_PSNR_CAP);
+            assert_true(isinf(d.psnr) && d.psnr > 0);
         }
         assert_true(metrics_ssim(a, b, C, H, W) == d.ssim);
         free(a);
@@ -178,7 +195,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_identical_is_capped),
+        cmocka_unit_test(test_identical_is_infinite),
         cmocka_unit_test(test_known_values),
         cmocka_unit_test(test_compare_has_no_ssim),
         cmocka_unit_test(test_ssim_by_hand),

@@ -170,11 +170,14 @@ state_of(struct db *db, int64_t run, int *attempts)
  *   cell 3: n 5, mean 120 ± 3, min 116, max 125, one Tukey outlier
  * Cell 2's results: speed-up 1.83 ± 0.05, 12/40 calls hit (0.3), 0.25 of steps, steps 5-9,12,
  * PSNR 34.21, SSIM 0.9812, MAE 0.0031, max 0.082; cells 2 and 3 have the same image bytes.
+ * Cell 3's are the same, or (study_init_identical) an image equal to its reference's: PSNR
+ * +Inf, SSIM 1, MAE 0, max 0.
  */
 struct study {
     char *path;                 /* a fresh file per test */
     struct db *db;
     int64_t sweep, ref, c2, c3;
+    int identical;              /* cell 3's image is the reference's */
 };
 
 static const unsigned char study_png[] = "\x89PNG\r\n\x1a\n same image bytes";
@@ -234,6 +237,12 @@ study_complete_cell(struct study *s, int64_t run, int two)
         { "ssim", 0.9812, NULL }, { "mae", 0.0031, NULL }, { "max_abs", 0.082, NULL },
         { "compile_ms", 0, NULL }, { "first_ms", 250, NULL },
     };
+    if (!two && s->identical) {
+        m[7].value = INFINITY;
+        m[8].value = 1;
+        m[9].value = 0;
+        m[10].value = 0;
+    }
     struct db_artifact a[2] = {
         { "image", study_png, sizeof study_png, 32, 32 },
         { "diff", study_diff, sizeof study_diff, 32, 32 },
@@ -245,8 +254,9 @@ study_complete_cell(struct study *s, int64_t run, int two)
 
 /* Builds the study in a fresh temporary file named file; study_release closes it. */
 static void
-study_init(struct study *s, const char *file)
+study_init_as(struct study *s, const char *file, int identical)
 {
+    s->identical = identical;
     s->path = test_tmppath(file);
     s->db = open_ok(s->path);
     s->sweep = sweep_ok(s->db, "study", "{\"x\": \"threshold=0.1,0.2\"}", 0);
@@ -265,6 +275,12 @@ study_init(struct study *s, const char *file)
     study_complete_ref(s);
     study_complete_cell(s, s->c2, 1);
     study_complete_cell(s, s->c3, 0);
+}
+
+static void
+study_init(struct study *s, const char *file)
+{
+    study_init_as(s, file, 0);
 }
 
 static void
@@ -887,6 +903,74 @@ test_show(void **state)
     study_release(&s);
 }
 
+/* An image identical to its reference: PSNR +Inf through the store and every text output. */
+static void
+test_identical(void **state)
+{
+    (void)state;
+    struct study s;
+    study_init_as(&s, "identical.db", 1);
+    char *cause = NULL;
+    struct db_run_detail d;
+    assert_int_equal(db_run_get(s.db, s.c3, &d, &cause), 0);
+    double psnr = db_run_result(&d, "psnr")->num;
+    assert_true(isinf(psnr) && psnr > 0);       /* a REAL +Inf, not NULL, not a cap */
+    assert_true(db_run_result(&d, "ssim")->num == 1.0);
+    db_run_detail_release(&d);
+    struct db_cell *cells = NULL;
+    size_t n = 0;
+    assert_int_equal(db_cells_list(s.db, s.sweep, &cells, &n, &cause), 0);
+    assert_int_equal(n, 3);
+    assert_true(isinf(cells[1].psnr) && cells[1].psnr > 0 && cells[1].ssim == 1.0);
+    assert_close(cells[0].psnr, 34.21, 1e-12, 0);
+    db_cells_free(cells, n);
+
+    char *text = capture(s.db, s.sweep, DB_FORMAT_CSV);
+    expect_contains(text, "\n3,cell,complete,0.12,0.003,0.12,0.116,0.125,5,1.525,0.05,0.3,+inf,1,");
+    assert_null(strstr(text, "100"));
+    free(text);
+
+    text = capture(s.db, s.sweep, DB_FORMAT_JSON);
+    json_error_t e;
+    json_t *root = json_loads(text, 0, &e);
+    if (root == NULL)
+        fail_msg("JSON does not parse: %s (line %d)", e.text, e.line);
+    json_t *results = json_object_get(root, "results");
+    json_t *m2 = json_object_get(json_array_get(results, 0), "metrics");
+    json_t *m3 = json_object_get(json_array_get(results, 1), "metrics");
+    assert_close(json_real_value(json_object_get(m2, "psnr")), 34.21, 1e-12, 0);
+    assert_true(json_is_false(json_object_get(m2, "identical")));
+    assert_true(json_is_null(json_object_get(m3, "psnr")));
+    assert_true(json_is_true(json_object_get(m3, "identical")));
+    assert_close(json_real_value(json_object_get(m3, "ssim")), 1, 0, 0);
+    assert_null(json_object_get(json_object_get(json_array_get(results, 2), "metrics"),
+                                "identical"));    /* the reference has no psnr */
+    json_decref(root);
+    free(text);
+
+    text = capture(s.db, s.sweep, DB_FORMAT_MD);
+    expect_contains(text, "| 3 | dit\\|b | 0.2 | 120.0 ± 3.0 | 116.0 | 125.0 | 1.20 ± 0.04 | "
+                          "30.0 % | identical |\n");
+    free(text);
+
+    text = capture(s.db, s.c3, -1);
+    expect_contains(text, "  Image vs reference: PSNR +inf dB (identical), SSIM 1.0000, "
+                          "MAE 0.00000, max 0.00000\n");
+    free(text);
+
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    assert_non_null(f);
+    assert_int_equal(db_print_cells(s.db, s.sweep, f, &cause), 0);
+    fclose(f);
+    expect_contains(text, "     PSNR    SSIM\n");
+    expect_contains(text, "    34.21  0.9812\n");
+    expect_contains(text, " identical  1.0000\n");
+    assert_null(strstr(text, "inf"));
+    free(text);
+    study_release(&s);
+}
+
 int
 main(void)
 {
@@ -907,6 +991,7 @@ main(void)
         cmocka_unit_test(test_export_json),
         cmocka_unit_test(test_export_markdown),
         cmocka_unit_test(test_show),
+        cmocka_unit_test(test_identical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,7 +35,7 @@ head -1 "$dir/out" | grep -q '^cell,kind,state,mean,stddev,median,min,max,n,spee
     && pass "csv: hyperfine columns and parameter_ columns" || fail "csv header: $(head -1 "$dir/out")"
 [ "$(grep -c ',cell,complete,' "$dir/out")" -eq 4 ] && [ "$(grep -c ',reference,complete,' "$dir/out")" -eq 2 ] \
     && pass "csv: 4 cells and 2 references" || fail "csv rows: $(cat "$dir/out")"
-# threshold 0 is the cache off: no hit, the reference's image (PSNR capped at 100).
+# threshold 0 is the cache off: no hit, the reference's image (PSNR +inf: identical).
 # threshold 10: every call after the first hits (5 of 6), and the image moves away.
 python3 - "$dir/out" <<'EOF' && pass "csv: cache off = reference; threshold 10 hits 5 of 6 calls" || fail "csv values"
 import csv, sys
@@ -44,7 +44,7 @@ assert len(rows) == 4, rows
 for r in rows:
     t = r["parameter_residual_diff_threshold"]
     if t == "0":
-        assert float(r["hit_rate"]) == 0 and float(r["psnr"]) == 100 and float(r["ssim"]) == 1, r
+        assert float(r["hit_rate"]) == 0 and r["psnr"] == "+inf" and float(r["ssim"]) == 1, r
     else:
         assert abs(float(r["hit_rate"]) - 5 / 6) < 1e-9 and float(r["psnr"]) < 100, r
     assert float(r["median"]) > 0 and float(r["speedup"]) > 0 and r["n"] == "2", r
@@ -54,6 +54,37 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["resul
     && pass "json export parses, 6 results" || fail "json export"
 expect_rc 0 "export md" "$FBW" export --db "$db" --format md
 grep -q '| Relative |' "$dir/out" && pass "markdown has the Relative column" || fail "md: $(cat "$dir/out")"
+
+# ---- identical is identical: the threshold-0 cells' images are their references' ---------------
+[ "$(grep -c ' | identical |$' "$dir/out")" -eq 2 ] && ! grep -q '100\.00' "$dir/out" \
+    && pass "md: PSNR 'identical' for the 2 cache-off cells" \
+    || fail "md identical: $(cat "$dir/out")"
+python3 - "$dir/a.json" <<'EOF' && pass "json: psnr null, identical true (false for the others)" \
+    || fail "json identical"
+import json, sys
+cells = [r for r in json.load(open(sys.argv[1]))["results"] if r["kind"] == "cell"]
+for r in cells:
+    m, t = r["metrics"], r["parameters"]["residual_diff_threshold"]
+    assert m["identical"] == (t == "0"), r
+    assert (m["psnr"] is None) == (t == "0") and (t != "0" or m["ssim"] == 1), m
+EOF
+"$FBW" runs --db "$db" --sweep grid >"$dir/runs.txt" 2>&1
+[ "$(awk '$2 == "cell" && $4 == "0"' "$dir/runs.txt" | grep -c ' identical  1\.0000$')" -eq 2 ] \
+    && ! grep -q '100\.00' "$dir/runs.txt" && pass "runs: PSNR 'identical', SSIM 1" \
+    || fail "runs identical: $(cat "$dir/runs.txt")"
+off=$(awk '$2 == "cell" && $4 == "0" && $5 == "simple" {print $1}' "$dir/runs.txt")
+expect_rc 0 "show a cache-off cell" "$FBW" show "$off" --db "$db"
+grep -q 'Image vs reference: PSNR +inf dB (identical), SSIM 1.0000, MAE 0.00000, max 0.00000$' \
+    "$dir/out" && pass "show: PSNR +inf dB (identical)" || fail "show identical: $(cat "$dir/out")"
+expect_rc 0 "pareto of a sweep with identical cells" "$FBW" plot pareto --db "$db" \
+    --out "$dir/pareto.txt"
+grep -q identical "$dir/pareto.txt" && grep -q "^set xtics add ('identical' " "$dir/pareto.gp" \
+    && ! grep -qi 'inf\|100\.0' "$dir/pareto.dat" \
+    && pass "pareto: identical cells at the right edge, labelled" \
+    || fail "pareto identical: $(cat "$dir/pareto.txt" "$dir/pareto.gp")"
+expect_rc 0 "heatmap of PSNR" "$FBW" plot heatmap --metric psnr --db "$db" --out "$dir/hm.txt"
+grep -q identical "$dir/hm.txt" && pass "heatmap: the cache-off cells say identical" \
+    || fail "heatmap identical: $(cat "$dir/hm.txt")"
 
 cell=$("$FBW" runs --db "$db" --sweep grid | awk '$2 == "cell" && $4 == "10" && $5 == "karras" {print $1}')
 expect_rc 0 "show a cell" "$FBW" show "$cell" --db "$db"

@@ -30,6 +30,7 @@
     "\"repeat\":2,\"warmup\":0,\"budget_s\":0}"
 
 static char *study_path;
+static int study_identical;     /* cells at threshold 0.1 have their reference's image */
 
 /* ---- the store ---- */
 
@@ -89,6 +90,11 @@ study_complete(struct db *db, int64_t run, double wall, double threshold, int sh
         {"psnr", 60 - 100 * threshold, NULL}, {"ssim", 1 - threshold / 2, NULL},
         {"mae", threshold / 10, NULL},
     };
+    if (study_identical && threshold < 0.15) {
+        m[4].value = INFINITY;
+        m[5].value = 1;
+        m[6].value = 0;
+    }
     size_t n1, n2;
     unsigned char *img = study_png(shade, &n1), *diff = study_png(255 - shade, &n2);
     struct db_artifact art[2] = {{"image", img, n1, 8, 8}, {"diff", diff, n2, 8, 8}};
@@ -124,11 +130,10 @@ study_run(struct db *db, int64_t sweep, long number, int ix, int iy, int64_t ref
     return id;
 }
 
-static int
-study_setup(void **state)
+/* Builds the study store at study_path. */
+static void
+study_build(void)
 {
-    (void)state;
-    study_path = test_tmppath("study.db");
     struct db *db = NULL;
     char *cause = NULL;
     int64_t sweep;
@@ -146,6 +151,14 @@ study_setup(void **state)
         }
     }
     db_close(db);
+}
+
+static int
+study_setup(void **state)
+{
+    (void)state;
+    study_path = test_tmppath("study.db");
+    study_build();
     return 0;
 }
 
@@ -494,6 +507,64 @@ test_dumb_to_file(void **state)
     db_close(db);
 }
 
+/* The data file NAME.dat beside the plots (caller frees). */
+static char *
+slurp_dat(const char *name)
+{
+    char *path = xasprintf("%s/%s.dat", test_tmpdir(), name);
+    char *dat = slurp(path, NULL);
+    free(path);
+    return dat;
+}
+
+/* Cells at threshold 0.1 identical to their references (PSNR +Inf, 40 dB at 0.2): every kind
+ * draws them one step (at least 1 dB) past the largest finite PSNR, 40 + 1 = 41, on a tic
+ * labelled "identical", and never writes "inf" or 100 for them. */
+static void
+test_identical(void **state)
+{
+    (void)state;
+    char *saved = study_path;
+    study_path = test_tmppath("identical.db");
+    study_identical = 1;
+    study_build();
+    char *s = render_png(PLOT_PARETO, "id-pareto", NULL, 0);
+    expect_contains(s, "set xtics add ('identical' 41)\n");
+    free(s);
+    char *dat = slurp_dat("id-pareto");
+    expect_contains(dat, "41 1.3333333333333333 0.050000000000000003 \"0.1, simple\"\n");
+    const char *front = strstr(dat, "# the Pareto frontier\n");
+    assert_non_null(front);
+    expect_contains(front, "\"0.1, simple\"\n");    /* identical and fastest of the two */
+    assert_null(strstr(dat, "inf"));
+    free(dat);
+    s = render_png(PLOT_LINES, "id-lines", "psnr", 0);
+    expect_contains(s, "set ytics add ('identical' 41)\n");
+    free(s);
+    dat = slurp_dat("id-lines");
+    expect_contains(dat, "0.10000000000000001 41 0 \"0.1\"\n");
+    assert_null(strstr(dat, "inf"));
+    free(dat);
+    s = render_png(PLOT_HEATMAP, "id-heatmap", "psnr", 0);
+    expect_contains(s, "set cbrange [40:41]\n");     /* the finite range; identical past it */
+    free(s);
+    dat = slurp_dat("id-heatmap");
+    expect_contains(dat, "0 0 41 \"identical\"\n");
+    expect_contains(dat, "1 0 40 \"40.0\"\n");
+    assert_null(strstr(dat, "inf"));
+    free(dat);
+    s = render_png(PLOT_GRID, "id-grid", NULL, 0);
+    expect_contains(s, "identical");
+    assert_null(strstr(s, "100.0 dB"));
+    free(s);
+    char *t = render_text(PLOT_PARETO, 1);
+    expect_contains(t, "identical");
+    free(t);
+    study_identical = 0;
+    free(study_path);
+    study_path = saved;
+}
+
 /* ---- failures ---- */
 
 static void
@@ -619,6 +690,7 @@ main(void)
         cmocka_unit_test(test_missing_gnuplot),
         cmocka_unit_test(test_gnuplot_fails),
         cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_identical),
     };
     return cmocka_run_group_tests(tests, study_setup, study_teardown);
 }
