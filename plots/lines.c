@@ -124,10 +124,7 @@ plot_lines_axes(struct plot_ctx *c, const struct plot_metric *m, int w)
         plot_axis_tics(c, "x", x);
     if (m->scale == 100)
         fputs("set yrange [0:100]\n", f);  /* rates: the full scale */
-    int identical;
-    double inf_pos = plot_metric_identical_pos(c, m, &identical);
-    if (identical)
-        fprintf(f, "set ytics add ('" PLOT_IDENTICAL "' %.17g)\n", inf_pos);
+    plot_identical_tics(f, c, m, 'y');
     fputs("set offsets graph 0.04, graph 0.04, graph 0.08, graph 0.08\n"
           "set border 3\nset tics nomirror\n", f);
     if (c->term != PLOT_TERM_DUMB)

@@ -119,10 +119,7 @@ plot_pareto_axes(struct plot_ctx *c, const struct plot_metric *q, int w)
     plot_gp_str(f, q->label);
     fputs(" noenhanced\n", f);
     plot_ylabel(c, "speed-up over the uncached reference (x)");
-    int identical;
-    double inf_pos = plot_metric_identical_pos(c, q, &identical);
-    if (identical)      /* the right edge: an image equal to its reference */
-        fprintf(f, "set xtics add ('" PLOT_IDENTICAL "' %.17g)\n", inf_pos);
+    plot_identical_tics(f, c, q, 'x');
     fputs("set offsets graph 0.06, graph 0.22, graph 0.1, graph 0.1\n"
           "set border 3\nset tics nomirror\n", f);
     if (c->term != PLOT_TERM_DUMB)

@@ -106,6 +106,9 @@ int plot_metric_value(struct plot_ctx *c, const struct plot_metric *m,
  * least 1) past the largest finite value of m over the sweep's complete cells; 1 when none is
  * finite.  *any (may be NULL): 1 when some cell's value is +INFINITY. */
 double plot_metric_identical_pos(struct plot_ctx *c, const struct plot_metric *m, int *any);
+/* Where m has identical cells: regular tics on the axis ('x' or 'y') over the finite values
+ * only, then the PLOT_IDENTICAL tic at plot_metric_identical_pos, one step past them. */
+void plot_identical_tics(FILE *f, struct plot_ctx *c, const struct plot_metric *m, char axis);
 
 /* ---- script.c: gnuplot text ---- */
 

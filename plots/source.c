@@ -398,28 +398,73 @@ plot_metric_value(struct plot_ctx *c, const struct plot_metric *m, const struct 
     return 0;
 }
 
-double
-plot_metric_identical_pos(struct plot_ctx *c, const struct plot_metric *m, int *any)
+/* The finite range of m over the complete cells (lo > hi when none); *inf: any +Inf. */
+static void
+plot_metric_finite_range(struct plot_ctx *c, const struct plot_metric *m, double *lo, double *hi,
+                         int *inf)
 {
-    double lo = INFINITY, hi = -INFINITY, v, e;
-    int inf = 0;
+    double v, e;
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    *inf = 0;
     for (size_t i = 0; i < c->ncells; i++) {
         const struct db_cell *cell = &c->cells[i];
         if (cell->kind != DB_RUN_CELL || cell->state != DB_COMPLETE ||
             plot_metric_value(c, m, cell, &v, &e) != 0)
             continue;
-        if (isinf(v)) {
-            inf = 1;
-            continue;
+        if (isinf(v))
+            *inf = 1;
+        else {
+            *lo = fmin(*lo, v);
+            *hi = fmax(*hi, v);
         }
-        lo = fmin(lo, v);
-        hi = fmax(hi, v);
     }
+}
+
+/* A round tic step (1, 2 or 5 x 10^k) giving at most about six tics over span. */
+static double
+plot_tic_step(double span)
+{
+    if (!(span > 0))
+        return 1;
+    double step = pow(10, floor(log10(span / 6)));
+    return span / step <= 6 ? step : span / (2 * step) <= 6 ? 2 * step : 5 * step;
+}
+
+void
+plot_identical_tics(FILE *f, struct plot_ctx *c, const struct plot_metric *m, char axis)
+{
+    double lo, hi;
+    int inf;
+    plot_metric_finite_range(c, m, &lo, &hi, &inf);
+    if (!inf)
+        return;
+    if (!(hi >= lo)) {          /* only identical images */
+        fprintf(f, "set %ctics ('" PLOT_IDENTICAL "' %.17g)\n", axis,
+                plot_metric_identical_pos(c, m, NULL));
+        return;
+    }
+    const double step = plot_tic_step(hi - lo);
+    const double first = floor(lo / step) * step, last = ceil(hi / step) * step;
+    /* Regular tics over the finite values only, so none lands beside the label. */
+    fprintf(f, "set %ctics %.17g, %.17g, %.17g\n", axis, first, step, last);
+    fprintf(f, "set %ctics add ('" PLOT_IDENTICAL "' %.17g)\n", axis,
+            plot_metric_identical_pos(c, m, NULL));
+}
+
+double
+plot_metric_identical_pos(struct plot_ctx *c, const struct plot_metric *m, int *any)
+{
+    double lo, hi;
+    int inf;
+    plot_metric_finite_range(c, m, &lo, &hi, &inf);
     if (any != NULL)
         *any = inf;
     if (!isfinite(hi))
         return 1;
-    return hi + fmax(0.15 * (hi - lo), 1.0);
+    /* one tic step past the last regular tic (plot_identical_tics) */
+    const double step = plot_tic_step(hi - lo);
+    return ceil(hi / step) * step + step;
 }
 
 int
