@@ -401,6 +401,22 @@ runner_cache_metrics(struct runner_out *o, const struct trace *t)
     runner_metric(o, "steps_hit", NAN, o->steps_hit);
 }
 
+/*
+ * The FLOP-modelled speed-up of a cell, noise-free, from its trace: the uncached generation
+ * makes the same calls, all full (embed + depth blocks + final); the cell's hits compute embed +
+ * block 0 + final (core/model.h model_flops).  The batch cancels out.  cache-dit calls this
+ * ratio "speed-up"; fbw shows it beside the measured one, as the model.
+ */
+static double
+runner_flop_speedup(const struct runner *rn, const struct trace *t)
+{
+    const struct model_config *cfg = model_config(rn->model);
+    const struct model_flops f = model_flops(cfg, 1);
+    const double full = f.embed + cfg->depth * f.block + f.final, hit = f.embed + f.block + f.final;
+    const double n = (double)t->count, hits = (double)trace_hits(t);
+    return n > 0 ? n * full / ((n - hits) * full + hits * hit) : NAN;
+}
+
 /* util/usage.h's rule over the measured generations; sets reps[i].disturbed, returns the count. */
 static size_t
 runner_flag_disturbed(const struct runner_gen *g, size_t n, struct db_rep *reps)
@@ -464,6 +480,9 @@ runner_build_out(struct runner *rn, struct runner_ref *ref, int reference,
                                      o->sums[0].st.stddev, &err);
         runner_metric(o, "speedup", sp, NULL);
         runner_metric(o, "speedup_err", err, NULL);
+        const double fsp = runner_flop_speedup(rn, &last->trace);
+        runner_metric(o, "flop_speedup", fsp, NULL);
+        runner_metric(o, "efficiency", sp / fsp, NULL);
         metrics_heatmap(last->x0, ref->x0, last->shape, RUNNER_HEATMAP_SCALE, &img);
         rc = runner_png(o, "diff", &img, canon, cause);
         image_release(&img);

@@ -37,24 +37,6 @@ bench_stats(const double *v, size_t n)
     return s;
 }
 
-/* FLOPs of one forward pass part (multiply-add = 2), batch B. */
-struct bench_flops {
-    double embed, block, final;
-};
-
-static struct bench_flops
-bench_flops(const struct model_config *c, int B)
-{
-    const double H = c->hidden_size, P = c->patch_size, C = c->in_channels;
-    const double g = c->input_size / c->patch_size, T = g * g;
-    const double M = (double)(int)(H * c->mlp_ratio), Co = c->learn_sigma ? 2 * C : C;
-    struct bench_flops f;
-    f.embed = 2.0 * B * (T * H * C * P * P + 256 * H + H * H);
-    f.block = 2.0 * B * (6 * H * H + T * (3 * H * H + H * H + 2 * H * M) + 2 * T * T * H);
-    f.final = 2.0 * B * (2 * H * H + T * H * P * P * Co);
-    return f;
-}
-
 struct bench_run {
     double *call_ms, *hit_ms, *outside, *faults;
     size_t ncall, nhit, nout;
@@ -267,7 +249,7 @@ bench_measure(struct model *m, struct app *app, int steps, int repeat, struct be
 static void
 bench_report_arm(const struct model_config *cfg, struct bench_arm *arm, double *full_median)
 {
-    struct bench_flops f = bench_flops(cfg, 2);
+    struct model_flops f = model_flops(cfg, 2);
     double total = f.embed + cfg->depth * f.block + f.final;
     double pred = (f.embed + f.block + f.final) / total;
     struct stats sf = bench_stats(arm->full.call_ms, arm->full.ncall);

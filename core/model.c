@@ -488,6 +488,19 @@ model_depth(const struct model *m)
     return m->cfg.depth;
 }
 
+struct model_flops
+model_flops(const struct model_config *c, int batch)
+{
+    const double B = batch, H = c->hidden_size, P = c->patch_size, C = c->in_channels;
+    const double g = c->input_size / c->patch_size, T = g * g;
+    const double M = (double)(int)(H * c->mlp_ratio), Co = c->learn_sigma ? 2 * C : C;
+    return (struct model_flops){
+        .embed = 2.0 * B * (T * H * C * P * P + 256 * H + H * H),
+        .block = 2.0 * B * (6 * H * H + T * (3 * H * H + H * H + 2 * H * M) + 2 * T * T * H),
+        .final = 2.0 * B * (2 * H * H + T * H * P * P * Co),
+    };
+}
+
 int64_t
 model_param_count(const struct model *m)
 {

@@ -92,6 +92,17 @@ enum tensor_device model_device(const struct model *m);
 /* The compute dtype: the weights' and the blocks' (TENSOR_F32 unless loaded otherwise). */
 enum tensor_dtype model_dtype(const struct model *m);
 const char *model_path(const struct model *m);
+/*
+ * The model FLOPs of one forward pass of config c over a batch, by part (a multiply-add counts
+ * 2; matrix products, attention's two products and the adaLN projections; elementwise work
+ * is left out): embed (patch, timestep and label embeddings), one block, final layer.  A full
+ * call computes embed + depth x block + final; a First Block Cache hit embed + block + final.
+ */
+struct model_flops {
+    double embed, block, final;
+};
+struct model_flops model_flops(const struct model_config *c, int batch);
+
 /* Number of output channels that are the prediction (in_channels). */
 int model_out_channels(const struct model *m);
 

@@ -773,6 +773,10 @@ db_show_speedup(const struct db_run_detail *d, FILE *out)
     else
         fprintf(out, "  %.2f × %s than the uncached reference (run %lld)\n", s, how,
                 (long long)d->run.ref_id);
+    double f = db_show_result(d, "flop_speedup"), eff = db_show_result(d, "efficiency");
+    if (isfinite(f))    /* the noise-free model beside the measurement, named as such */
+        fprintf(out, "  FLOP-modelled speed-up %.2f × (the model FLOPs the cache saves; no "
+                "timing), efficiency %.2f (measured / modelled)\n", f, eff);
 }
 
 static void

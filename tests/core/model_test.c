@@ -331,6 +331,27 @@ test_load_as_dtype(void **state)
     assert_string_equal(model_dtype_closest("float32"), "f32");
 }
 
+/* model_flops against a count made layer by layer for a small DiT (hidden 64, depth 3, patch 2,
+ * 16x16x3 input: 64 tokens, MLP 256, no learn_sigma), multiply-adds x 2, batch 1 and 2. */
+static void
+test_flops_by_hand(void **state)
+{
+    (void)state;
+    struct model_config c = {.arch = "dit", .input_size = 16, .patch_size = 2, .in_channels = 3,
+                             .hidden_size = 64, .depth = 3, .num_heads = 4, .mlp_ratio = 4.0};
+    /* embed: patch conv 64 tokens x (12 -> 64) = 49152; timestep MLP 256x64 + 64x64 = 20480 */
+    const double embed = 2.0 * (49152 + 16384 + 4096);
+    /* block: adaLN 64 -> 384 = 24576; qkv 64x64x192 = 786432; proj 64x64x64 = 262144;
+     * MLP 2 x 64x64x256 = 2097152; QK^T and AV 2 x 64x64x64 = 524288 */
+    const double block = 2.0 * (24576 + 786432 + 262144 + 2097152 + 524288);
+    /* final: adaLN 64 -> 128 = 8192; linear 64 tokens x (64 -> 12) = 49152 */
+    const double final = 2.0 * (8192 + 49152);
+    struct model_flops f = model_flops(&c, 1);
+    assert_true(f.embed == embed && f.block == block && f.final == final);
+    struct model_flops f2 = model_flops(&c, 2);
+    assert_true(f2.embed == 2 * embed && f2.block == 2 * block && f2.final == 2 * final);
+}
+
 int
 main(void)
 {
@@ -341,6 +362,7 @@ main(void)
         cmocka_unit_test(test_config_and_load_errors),
         cmocka_unit_test(test_missing_and_extra_tensor),
         cmocka_unit_test(test_load_as_dtype),
+        cmocka_unit_test(test_flops_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

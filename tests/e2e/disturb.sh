@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end: the machine's state on record.  Every generation of a sweep stores its CPU time,
+# End-to-end: the machine's state on record, and the modelled speed-up.  Every generation of a sweep stores its CPU time,
 # context switches and page faults; each run its load averages and how many measured
 # generations util/usage.h's rule flags; show, the JSON export and the progress stream say so.
 . "$(dirname "$0")/lib/common.sh"
@@ -38,4 +38,22 @@ for r in (runs if isinstance(runs, list) else []):
     assert m and int(m.group(1)) == n and int(m.group(2)) == 4, (m and m.groups(), n)
 assert found, "run 2 not in the export"
 PY
+# The FLOP-modelled speed-up beside the measured one: at threshold 10 every call after the
+# first hits, so 5 of 6 calls compute embed + block 0 + final.  By hand for this DiT (hidden 64,
+# depth 3, 64 tokens; tests/core/model_test.c counts the parts): full 22421504 FLOP, hit
+# 7643136, so 6 x full / (full + 5 x hit) = 2.2186.
+db2="$dir/f.db"
+expect_rc 0 "a cell that hits every call after the first" "$FBW" sweep --model "$model" \
+    --x 'threshold=10' --steps 6 --repeat 2 --warmup 0 --db "$db2" --name f --quiet
+expect_rc 0 "export json" "$FBW" export --db "$db2" --format json
+python3 - "$dir/out" <<'PY' && pass "flop_speedup 2.2186 by hand; efficiency = measured / modelled" || fail "flop model"
+import json, sys
+rows = json.load(open(sys.argv[1]))["results"]
+cell = [r for r in rows if r["kind"] == "cell"][0]["metrics"]
+assert abs(cell["flop_speedup"] - 6 * 22421504 / (22421504 + 5 * 7643136)) < 1e-9, cell
+assert abs(cell["efficiency"] - cell["speedup"] / cell["flop_speedup"]) < 1e-9, cell
+PY
+expect_rc 0 "show the cell" "$FBW" show 2 --db "$db2"
+grep -Eq '^  FLOP-modelled speed-up 2\.22 × .*efficiency [0-9.]+ \(measured / modelled\)$' \
+    "$dir/out" && pass "show: measured and modelled side by side, named" || fail "show: $(cat "$dir/out")"
 e2e_finish
