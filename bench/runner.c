@@ -208,10 +208,10 @@ runner_on_step(void *ctx, int step, int steps)
     struct runner *rn = ctx;
     rn->prog.step = step;
     rn->prog.steps = steps;
-    rn->prog.load = usage_loadavg();
     runner_emit(rn);
     double now = clock_now();
     if (now - rn->last_heartbeat >= RUNNER_HEARTBEAT_S) {
+        rn->prog.load = usage_loadavg();    /* read with the heartbeat, not every step */
         char *cause = NULL;
         if (db_run_heartbeat(rn->db, rn->current_run, &cause) < 0)
             free(cause);    /* a missed heartbeat only ages the row; the run goes on */
@@ -580,7 +580,7 @@ runner_one(struct runner *rn, const struct sweep_cell *c, int reference, int64_t
     if (db_run_start(rn->db, run_id, rn->env_id, cause) < 0 ||
         runner_load_model(rn, c, cause) < 0)
         goto out;
-    const double load_start = usage_loadavg();
+    const double load_start = rn->prog.load = usage_loadavg();
     if (runner_generate_all(rn, &ep, &g, &n, cause) < 0)
         goto out;
     const double load_end = usage_loadavg();

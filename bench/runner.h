@@ -43,7 +43,8 @@ struct runner_progress {
     long run_number;                /* the cell's number, -1 for references */
     long long run_id;               /* the run in the store */
     double threshold;               /* the cell's residual_diff_threshold (0 for references) */
-    double load;                    /* the machine's 1-minute load average at this step */
+    double load;                    /* the machine's 1-minute load average (read at each
+                                     * run's start and heartbeat) */
     const struct trace *trace;      /* the current generation's calls so far (NULL between) */
     const char *event;              /* non-NULL once per finished run: "complete", "failed",
                                      * "skipped" (already complete in the store) */

@@ -702,9 +702,10 @@ db_show_memory(const struct db_run_detail *d, FILE *out)
 static void
 db_show_machine(const struct db_run_detail *d, FILE *out)
 {
-    double util[256], ivcs[256];
+    double *util = xcalloc(d->nsamples + 1, sizeof *util);
+    double *ivcs = xcalloc(d->nsamples + 1, sizeof *ivcs);
     size_t n = 0, disturbed = 0;
-    for (size_t i = 0; i < d->nsamples && n < 256; i++) {
+    for (size_t i = 0; i < d->nsamples; i++) {
         const struct db_sample_row *s = &d->samples[i];
         if (s->phase != DB_PHASE_MEASURE || !isfinite(s->cpu_ms) || !(s->wall_ms > 0))
             continue;
@@ -712,11 +713,15 @@ db_show_machine(const struct db_run_detail *d, FILE *out)
         ivcs[n++] = s->nivcsw;
         disturbed += s->disturbed == 1;
     }
+    struct stats su = {0}, si = {0};
+    if (n > 0) {
+        stats_compute(util, n, &su);
+        stats_compute(ivcs, n, &si);
+    }
+    free(util);
+    free(ivcs);
     if (n == 0)
         return;
-    struct stats su, si;
-    stats_compute(util, n, &su);
-    stats_compute(ivcs, n, &si);
     double l0 = db_show_result(d, "load_start"), l1 = db_show_result(d, "load_end");
     fprintf(out, "  Machine:             load %.2f -> %.2f (1-minute average); CPU %.2f s per "
             "wall s, %.0f preemptions per generation (medians)\n", l0, l1, su.median,
