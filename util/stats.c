@@ -7,6 +7,11 @@
  * stddev is two-pass (mean first, then squared deviations) for the same reason.  Outlier rules
  * only flag and count: a summary always describes every sample the runner measured.
  * Workload: a few to a few hundred samples per cell, so an O(n log n) sort per call is free.
+ *
+ * The paired speed-up and its interval (shared/reference/timing.md 2) use no distribution at
+ * all: a median's confidence interval from binomial order statistics (asv's quantile_ci), whose
+ * only assumption is i.i.d. rounds.  The binomial sums are formed in log space so that they stay
+ * exact to ~1e-16 however many rounds a time budget buys.
  */
 #include "util/stats.h"
 
@@ -168,4 +173,61 @@ stats_ratio(double a, double sa, double b, double sb, double *err)
     if (err != NULL)
         *err = r * sqrt((sa / a) * (sa / a) + (sb / b) * (sb / b));
     return r;
+}
+
+/*
+ * Binomial(n, 1/2) probabilities are summed from i = 0 up, term i being
+ * exp(ln C(n,i) - n ln 2) with the log stepped by ln((n - i) / (i + 1)) in long double: neither
+ * C(n,i) nor 2^-n is ever formed (both leave double's range near n = 1030), a term too small
+ * even for long double only underflows to 0, and the accumulated error stays near 1e-16.
+ * (1 - level) / 2 is computed in double as the reference (scipy) does; 1 - level is exact there
+ * for any level >= 0.5 (Sterbenz).
+ */
+size_t
+stats_median_ci_rank(size_t n, double level, double *coverage)
+{
+    CHECK(level > 0 && level < 1);
+    double half_alpha = (1 - level) / 2;
+    long double log_term = -(long double)n * logl(2.0L), tail = 0;
+    size_t j = 0;
+    /* j + 1 <= n - j keeps x(j) at or below x(n+1-j); the bound only binds for tiny levels. */
+    while (2 * (j + 1) <= n + 1) {
+        long double next = tail + expl(log_term);
+        if (next > half_alpha)
+            break;
+        tail = next;
+        log_term += logl((long double)(n - j) / (long double)(j + 1));
+        j++;
+    }
+    if (coverage != NULL)
+        *coverage = j > 0 ? (double)(1 - 2 * tail) : NAN;
+    return j;
+}
+
+int
+stats_paired_speedup(const double *ref, const double *cell, size_t n, double level,
+                     struct stats_speedup *out)
+{
+    CHECK(n >= 1);
+    double *x = xmalloc(n * sizeof *x);
+    for (size_t k = 0; k < n; k++) {
+        CHECK(isfinite(ref[k]) && ref[k] > 0 && isfinite(cell[k]) && cell[k] > 0);
+        /* The log of the ratio, not a difference of logs: one rounding, independent of the
+         * times' scale.  Only a ratio beyond double's range (no clock gives one) fails here. */
+        x[k] = log(ref[k] / cell[k]);
+        CHECK(isfinite(x[k]));
+    }
+    qsort(x, n, sizeof *x, stats_cmp_double);
+    /* np.median: the mean of the middle two for even n (not stats_percentile_sorted's lerp, which
+     * can differ from it in the last bit). */
+    double median = n % 2 == 1 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+    *out = (struct stats_speedup){
+        .n = n, .estimate = exp(median), .lo = NAN, .hi = NAN, .level = level, .coverage = NAN};
+    size_t j = stats_median_ci_rank(n, level, &out->coverage);
+    if (j > 0) {
+        out->lo = exp(x[j - 1]);
+        out->hi = exp(x[n - j]);
+    }
+    free(x);
+    return j > 0 ? 0 : 1;
 }

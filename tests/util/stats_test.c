@@ -2,7 +2,9 @@
  * stats_test.c - util/stats.c against hand-worked cases and against
  * tests/ref/stats_ref.txt, which tests/ref/stats_ref.py computes with numpy from the
  * definitions in stats.h (n = 1, odd and even n, percentiles, MAD, CV, both outlier rules with
- * MAD == 0, the first-run-slow warning and the propagated ratio).
+ * MAD == 0, the first-run-slow warning and the propagated ratio), and the median's
+ * order-statistic interval and paired speed-up against tests/ref/median_ci_ref.txt, which
+ * tests/ref/median_ci_ref.py computes with scipy.stats.binom.
  */
 #include "tests/support.h"
 
@@ -20,6 +22,8 @@
 #define RTOL 1e-12
 #define ATOL 1e-15
 #define MAX_N 64
+#define MEDIAN_CI_REF "tests/ref/median_ci_ref.txt"
+#define MEDIAN_CI_REF_MAGIC "fbw-ref median_ci 1"
 
 static void
 test_hand_odd(void **state)
@@ -130,6 +134,74 @@ test_hand_percentile(void **state)
     assert_close(stats_percentile_sorted(s, 4, 10), 13, 1e-15, 0);
 }
 
+static void
+test_hand_median_ci_rank(void **state)
+{
+    (void)state;
+    /* n = 6: P(B <= 0) = 1/64 = 0.0156 <= 0.025 but P(B <= 1) = 7/64 = 0.109 is not, so j = 1
+     * and the coverage is 1 - 2/64 exactly (a sum of powers of two). */
+    double cov = 0;
+    assert_int_equal(stats_median_ci_rank(6, 0.95, &cov), 1);
+    assert_close(cov, 1 - 2.0 / 64, 0, 0);
+    /* timing.md 2's table at 95%; n = 10: 1 - 2 (1 + 10) / 1024 = 0.978515625 exactly. */
+    static const size_t ns[7] = {6, 10, 15, 20, 30, 40, 50}, js[7] = {1, 2, 4, 6, 10, 14, 18};
+    static const double covs[7] = {0.969, 0.979, 0.965, 0.959, 0.957, 0.962, 0.967};
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal(stats_median_ci_rank(ns[i], 0.95, &cov), js[i]);
+        assert_close(cov, covs[i], 0, 0.0005);
+    }
+    assert_int_equal(stats_median_ci_rank(10, 0.95, &cov), 2);
+    assert_close(cov, 0.978515625, 0, 0);
+    assert_int_equal(stats_median_ci_rank(10, 0.95, NULL), 2);  /* coverage may be NULL */
+    /* n = 5: P(B <= 0) = 1/32 = 0.03125 > 0.025, so no 95% interval; at 90% j = 1. */
+    assert_int_equal(stats_median_ci_rank(5, 0.95, &cov), 0);
+    assert_true(isnan(cov));
+    assert_int_equal(stats_median_ci_rank(5, 0.90, &cov), 1);
+    assert_close(cov, 1 - 2.0 / 32, 0, 0);
+    assert_int_equal(stats_median_ci_rank(1, 0.5, &cov), 0);
+    assert_int_equal(stats_median_ci_rank(0, 0.95, &cov), 0);
+    /* n = 10000, where C(n, i) and 2^-n leave double's range: j = 4902 and coverage
+     * 0.9511670501036188 by scipy.stats.binom (n/2 + 1/2 - 1.96 sqrt(n) / 2 = 4902.5). */
+    assert_int_equal(stats_median_ci_rank(10000, 0.95, &cov), 4902);
+    assert_close(cov, 0.9511670501036188, 1e-12, 0);
+}
+
+static void
+test_hand_paired_speedup(void **state)
+{
+    (void)state;
+    /* ratios 1 2 4 8 0.5 0.25, sorted logs ln 0.25 ... ln 8: the median is (ln 1 + ln 2) / 2,
+     * so the estimate is sqrt 2; n = 6 at 95% gives j = 1: [x(1), x(6)] = [0.25, 8]. */
+    const double ref[6] = {3, 4, 4, 8, 1, 0.5}, cell[6] = {3, 2, 1, 1, 2, 2};
+    struct stats_speedup s;
+    assert_int_equal(stats_paired_speedup(ref, cell, 6, 0.95, &s), 0);
+    assert_int_equal(s.n, 6);
+    assert_close(s.estimate, sqrt(2), 1e-15, 0);
+    assert_close(s.lo, 0.25, 1e-15, 0);
+    assert_close(s.hi, 8, 1e-15, 0);
+    assert_close(s.level, 0.95, 0, 0);
+    assert_close(s.coverage, 1 - 2.0 / 64, 0, 0);
+    /* The cell's slow-down: the same interval with its bounds swapped and inverted. */
+    struct stats_speedup inv;
+    assert_int_equal(stats_paired_speedup(cell, ref, 6, 0.95, &inv), 0);
+    assert_close(inv.estimate, 1 / sqrt(2), 1e-15, 0);
+    assert_close(inv.lo, 1 / s.hi, 1e-15, 0);
+    assert_close(inv.hi, 1 / s.lo, 1e-15, 0);
+    /* A 0-hit cell doing the reference's exact work in the same windows: exactly 1, [1, 1]. */
+    const double same[7] = {1.2, 1.3, 0.9, 2.5, 1.25, 1.1, 1.7};
+    assert_int_equal(stats_paired_speedup(same, same, 7, 0.95, &s), 0);
+    assert_close(s.estimate, 1, 0, 0);
+    assert_close(s.lo, 1, 0, 0);
+    assert_close(s.hi, 1, 0, 0);
+    /* Too few rounds for 95%: the estimate still, no interval. */
+    assert_int_equal(stats_paired_speedup(ref, cell, 5, 0.95, &s), 1);
+    assert_close(s.estimate, 2, 1e-15, 0);      /* ratios 1 2 4 8 0.5: median 2 */
+    assert_true(isnan(s.lo) && isnan(s.hi) && isnan(s.coverage));
+    assert_int_equal(s.n, 5);
+    assert_int_equal(stats_paired_speedup(ref + 1, cell + 1, 1, 0.95, &s), 1);
+    assert_close(s.estimate, 2, 1e-15, 0);
+}
+
 /* One reference sample and everything the file says about it. */
 struct ref_sample {
     char name[64];
@@ -142,7 +214,7 @@ next_tok(char **save)
 {
     char *t = strtok_r(NULL, " \n", save);
     if (t == NULL)
-        fail_msg("%s: short record", STATS_REF);
+        fail_msg("short record in %s or %s", STATS_REF, MEDIAN_CI_REF);
     return t;
 }
 
@@ -260,6 +332,84 @@ test_numpy_reference(void **state)
     assert_true(records >= 100);
 }
 
+/* Equal within RTOL, or both NaN (the file writes "nan" where there is no interval). */
+static void
+check_ci_figure(const char *what, const char *name, double got, double want)
+{
+    if (isnan(want) ? !isnan(got) : !(fabs(got - want) <= ATOL + RTOL * fabs(want)))
+        fail_msg("%s: %s %s = %.17g, scipy %.17g", MEDIAN_CI_REF, name, what, got, want);
+}
+
+static void
+check_rank_record(char **save)
+{
+    size_t n = (size_t)next_num(save), want_j;
+    double level = next_num(save), cov = -1;
+    want_j = (size_t)next_num(save);
+    size_t j = stats_median_ci_rank(n, level, &cov);
+    if (j != want_j)
+        fail_msg("%s: n %zu level %g: j = %zu, scipy %zu", MEDIAN_CI_REF, n, level, j, want_j);
+    char name[64];
+    snprintf(name, sizeof name, "n %zu level %g", n, level);
+    check_ci_figure("coverage", name, cov, next_num(save));
+}
+
+static void
+check_pair_record(char **save)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s", next_tok(save));
+    size_t n = (size_t)next_num(save);
+    assert_true(n >= 1 && n <= MAX_N);
+    double level = next_num(save), ref[MAX_N], cell[MAX_N];
+    for (size_t i = 0; i < n; i++)
+        ref[i] = next_num(save);
+    for (size_t i = 0; i < n; i++)
+        cell[i] = next_num(save);
+    struct stats_speedup s;
+    int rc = stats_paired_speedup(ref, cell, n, level, &s);
+    if (rc != (int)next_num(save))
+        fail_msg("%s: %s: rc %d differs from the reference", MEDIAN_CI_REF, name, rc);
+    assert_int_equal(s.n, n);
+    assert_close(s.level, level, 0, 0);
+    check_ci_figure("estimate", name, s.estimate, next_num(save));
+    check_ci_figure("lo", name, s.lo, next_num(save));
+    check_ci_figure("hi", name, s.hi, next_num(save));
+    check_ci_figure("coverage", name, s.coverage, next_num(save));
+}
+
+static void
+test_median_ci_reference(void **state)
+{
+    (void)state;
+    FILE *f = fopen(MEDIAN_CI_REF, "r");
+    if (f == NULL)
+        fail_msg("cannot open %s (tests run from the repository root)", MEDIAN_CI_REF);
+    char *line = NULL;
+    size_t cap = 0;
+    int ranks = 0, pairs = 0;
+    if (getline(&line, &cap, f) < 0 || strstr(line, MEDIAN_CI_REF_MAGIC) == NULL)
+        fail_msg("%s does not start with '%s'", MEDIAN_CI_REF, MEDIAN_CI_REF_MAGIC);
+    while (getline(&line, &cap, f) > 0) {
+        char *save = NULL, *tag = strtok_r(line, " \n", &save);
+        if (tag == NULL)
+            continue;
+        if (strcmp(tag, "rank") == 0) {
+            check_rank_record(&save);
+            ranks++;
+        } else if (strcmp(tag, "pair") == 0) {
+            check_pair_record(&save);
+            pairs++;
+        } else {
+            fail_msg("%s: unknown record '%s'", MEDIAN_CI_REF, tag);
+        }
+    }
+    free(line);
+    fclose(f);
+    assert_true(ranks >= 3 * 63);
+    assert_true(pairs >= 8);
+}
+
 int
 main(void)
 {
@@ -270,6 +420,9 @@ main(void)
         cmocka_unit_test(test_hand_ratio),
         cmocka_unit_test(test_hand_percentile),
         cmocka_unit_test(test_numpy_reference),
+        cmocka_unit_test(test_hand_median_ci_rank),
+        cmocka_unit_test(test_hand_paired_speedup),
+        cmocka_unit_test(test_median_ci_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
