@@ -169,7 +169,7 @@ sweep_spec_init(struct sweep_spec *s)
         s->axes[a].knob = -1;
     for (int k = 0; k < SWEEP_KNOB_COUNT; k++)
         sweep_value_default(&s->fixed[k], k);
-    s->repeat = 3;
+    s->repeat = SWEEP_DEFAULT_REPEAT;
     s->warmup = 1;
 }
 
@@ -360,6 +360,8 @@ sweep_json_member(struct sweep_spec *s, const char *key, json_t *v, char **cause
         return sweep_json_int(v, key, 1, 1000000, &s->repeat, cause);
     if (strcmp(key, "warmup") == 0)
         return sweep_json_int(v, key, 0, 1000000, &s->warmup, cause);
+    if (strcmp(key, "redo_disturbed") == 0)
+        return sweep_json_int(v, key, 0, 1000000, &s->redo_disturbed, cause);
     if (strcmp(key, "budget_s") == 0) {
         if (!json_is_number(v) || !(json_number_value(v) >= 0) || !isfinite(json_number_value(v)))
             return err_set(cause, "budget_s must be a number of seconds >= 0");
@@ -505,6 +507,10 @@ sweep_spec_canonical(const struct sweep_spec *s)
     json_object_set_new(o, "repeat", json_integer(s->repeat));
     json_object_set_new(o, "warmup", json_integer(s->warmup));
     json_object_set_new(o, "budget_s", sweep_json_budget(s->budget_s));
+    /* Written only when set, so the specs (and sweep names) of earlier versions stay as they
+     * were. */
+    if (s->redo_disturbed > 0)
+        json_object_set_new(o, "redo_disturbed", json_integer(s->redo_disturbed));
     /* budget_s is the only real: print it shortest, 0.1 and not 0.10000000000000001. */
     char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
                                    JSON_REAL_PRECISION(sweep_json_precision(s->budget_s)));

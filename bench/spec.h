@@ -98,13 +98,23 @@ struct sweep_axis {
     size_t count;
 };
 
+/* Ten rounds: the binomial interval of the median needs n >= 6 at 95%; n = 10 gives
+ * [x(2), x(9)] at 97.9%, not resting on the single most extreme round on either side. */
+#define SWEEP_DEFAULT_REPEAT 10
+
 struct sweep_spec {
     char *name;                             /* NULL: the runner picks one */
     struct sweep_axis axes[SWEEP_AXIS_COUNT];
     struct sweep_value fixed[SWEEP_KNOB_COUNT]; /* every knob's fixed value (defaults at init) */
-    int repeat;                             /* measured generations per cell (default 3) */
+    int repeat;                             /* measured rounds per reference group: each
+                                             * member runs once per round (default 10, the
+                                             * fewest with a 95% interval at j = 2) */
     int warmup;                             /* warm-up generations per cell (default 1) */
-    double budget_s;                        /* > 0: measure until this many seconds (>= repeat) */
+    double budget_s;                        /* > 0: after `repeat` rounds, more rounds until
+                                             * each member has this many seconds measured */
+    int redo_disturbed;                     /* > 0: up to this many replacement rounds per
+                                             * group for rounds judged disturbed (the disturbed
+                                             * ones are kept and counted too) */
 };
 
 void sweep_spec_init(struct sweep_spec *s);

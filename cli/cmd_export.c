@@ -65,9 +65,12 @@ const struct cli_command cmd_export_entry = {
     .help =
         "Writes a sweep (--sweep NAME|ID, default the latest) to stdout or --out:\n"
         "  csv   one row per run, hyperfine's columns (times in SECONDS) then speedup,\n"
-        "        hit_rate, psnr, ssim and a parameter_<knob> column per setting\n"
+        "        hit_rate, psnr, ssim, the speed-up's 95% interval (speedup_lo, speedup_hi,\n"
+        "        ci_level), rounds, the modelled speed-ups and a parameter_<knob> column\n"
+        "        per setting\n"
         "  json  everything: spec, every run's params, statistics, results and raw\n"
         "        per-repetition times (hyperfine's keys first, so its scripts read it)\n"
-        "  md    a Markdown table with a Relative column (mean / fastest mean ± σ)\n",
+        "  md    a Markdown table: speed-up [95% CI], S_flop, S_time, efficiency and\n"
+        "        rounds (disturbed), with the interval's method in a footnote\n",
     .run = cmd_export,
 };

@@ -21,9 +21,10 @@
 #include "db/store.h"
 #include "util/err.h"
 #include "util/lockfile.h"
+#include "util/stats.h"
 
 enum {
-    SWEEP_OPT_X, SWEEP_OPT_Y, SWEEP_OPT_Z, SWEEP_OPT_REPEAT, SWEEP_OPT_WARMUP, SWEEP_OPT_BUDGET,
+    SWEEP_OPT_X, SWEEP_OPT_Y, SWEEP_OPT_Z, SWEEP_OPT_REPEAT, SWEEP_OPT_WARMUP, SWEEP_OPT_BUDGET, SWEEP_OPT_REDO,
     SWEEP_OPT_DB, SWEEP_OPT_NAME, SWEEP_OPT_DRY, SWEEP_OPT_THREADS, SWEEP_OPT_DEVICE,
     SWEEP_OPT_QUIET, SWEEP_OPT_PROGRESS_FD,
     SWEEP_OPT_KNOB = 512,           /* + the knob (sweep_knob_options) */
@@ -36,10 +37,12 @@ static const struct cli_option sweep_options[] = {
     {"KNOB", "VALUE ...", -1, CLI_DOC,
      "a knob's fixed value (`fbw list knobs`: every knob's name\n"
      "and alias is an option, e.g. --steps 30 --threshold 0.1)"},
-    {"repeat", "R", SWEEP_OPT_REPEAT, 0, "measured generations per cell (3)"},
+    {"repeat", "R", SWEEP_OPT_REPEAT, 0, "measured rounds per reference group (10)"},
     {"warmup", "W", SWEEP_OPT_WARMUP, 0, "discarded generations after the first (1)"},
     {"budget", "SECONDS", SWEEP_OPT_BUDGET, 0,
-     "keep measuring each cell until SECONDS (at least R runs)"},
+     "after R rounds, more rounds until every run has SECONDS measured"},
+    {"redo-disturbed", "N", SWEEP_OPT_REDO, 0,
+     "up to N replacement rounds per group for disturbed rounds (0)"},
     {"db", "FILE", SWEEP_OPT_DB, 0, "the store (default fbw.db)"},
     {"name", "NAME", SWEEP_OPT_NAME, 0,
      "the sweep's name in the store (default: from the spec's hash)"},
@@ -78,6 +81,7 @@ struct sweep_opts {
     int progress_fd;                /* > 0: JSON Lines progress for the TUI */
     int repeat, warmup;             /* -1: from the file or the default */
     double budget_s;                /* -1: likewise */
+    int redo_disturbed;             /* -1: likewise */
     enum tensor_device device;
     /* flags are applied after the file, so they are collected first */
     int nset;
@@ -94,6 +98,7 @@ sweep_option(void *ctx, int id, const char *flag, const char *v)
     case SWEEP_OPT_REPEAT: return cli_int(flag, v, 1, 100000, &o->repeat);
     case SWEEP_OPT_WARMUP: return cli_int(flag, v, 0, 100000, &o->warmup);
     case SWEEP_OPT_BUDGET: return cli_double(flag, v, 0, 1e7, &o->budget_s);
+    case SWEEP_OPT_REDO: return cli_int(flag, v, 0, 100000, &o->redo_disturbed);
     case SWEEP_OPT_DB: o->db = v; return 0;
     case SWEEP_OPT_NAME: o->name = v; return 0;
     case SWEEP_OPT_DRY: o->dry = 1; return 0;
@@ -139,6 +144,8 @@ sweep_build_spec(struct sweep_opts *o)
         o->spec.warmup = o->warmup;
     if (o->budget_s >= 0)
         o->spec.budget_s = o->budget_s;
+    if (o->redo_disturbed >= 0)
+        o->spec.redo_disturbed = o->redo_disturbed;
     return 0;
 bad:
     cli_usage_error(&cmd_sweep_entry, "%s", cause);
@@ -217,6 +224,16 @@ sweep_dry_run(struct sweep_opts *o, const struct runner_params *rp)
     printf("each run: 1 first (compile) + %d warm-up + %d measured generation%s%s\n", s->warmup,
            s->repeat, s->repeat == 1 ? "" : "s",
            s->budget_s > 0 ? " (more until the time budget)" : "");
+    /* Rounds cost nothing extra: each member still makes 1 + W + R generations; they only
+     * run interleaved, so a cell and its reference are timed in the same windows. */
+    double coverage;
+    if (stats_median_ci_rank((size_t)s->repeat, 0.95, &coverage) > 0)
+        printf("rounds: %d per reference group, every member once per round in a shuffled "
+               "order; speed-ups with a 95%% interval (%.1f%% achieved)\n", s->repeat,
+               100 * coverage);
+    else
+        printf("rounds: %d per reference group; too few for a 95%% speed-up interval "
+               "(6 needed)\n", s->repeat);
     printf("model calls: %.0f at most (cache hits make cells cheaper)\n", calls);
     double per_call = runner_calibrate(rp, &cause);
     if (per_call < 0) {
@@ -308,7 +325,7 @@ sweep_on_progress(void *ctx, const struct runner_progress *p)
     struct sweep_ctx *sc = ctx;
     /* How the progress line words each phase for a person (the store's names are
      * db_phase_name's): the compile phase is the run's first generation. */
-    static const char *const phases[] = {"first", "warm-up", "measure"};
+    static const char *const phases[] = {"first", "warm-up", "round"};
     NAME_TABLE_CHECK(phases, DB_PHASE_COUNT);
     char what[256], eta[32] = "?";
     sweep_describe(sc->spec, p->cell, p->reference, what, sizeof what);
@@ -426,7 +443,8 @@ static int
 cmd_sweep(int argc, char **argv, struct app *app)
 {
     struct sweep_opts o = {.db = DB_DEFAULT_PATH, .device = TENSOR_CPU, .repeat = -1,
-                           .warmup = -1, .budget_s = -1};
+                           .warmup = -1, .budget_s = -1,
+                           .redo_disturbed = -1};
     sweep_spec_init(&o.spec);
     char *model = NULL, *cause = NULL;
     int argi, rc = cli_parse(&cmd_sweep_entry, argc, argv, sweep_option, &o, &argi);
@@ -459,14 +477,17 @@ const struct cli_command cmd_sweep_entry = {
     .options = sweep_options,
     .more_options = sweep_knob_options,
     .help =
-        "Runs every cell of an X/Y(/Z) grid of settings, each measured as a first (compile)\n"
-        "generation, --warmup W discarded generations and --repeat R measured ones (or more,\n"
-        "until --budget seconds of measuring), and compares each cell's image with its\n"
-        "reference: the uncached generation with the same model, dtype, seed, class,\n"
-        "sampler, scheduler, steps and cfg, computed once for all cells that differ only\n"
-        "in cache knobs.  Everything goes into the store (--db, default fbw.db): running\n"
-        "the same sweep again resumes it; complete cells are never recomputed.  Ctrl-C stops\n"
-        "between steps and keeps every complete cell.\n\n"
+        "Runs every cell of an X/Y(/Z) grid of settings and compares each cell's image\n"
+        "with its reference: the uncached generation with the same model, dtype, seed,\n"
+        "class, sampler, scheduler, steps and cfg, shared by every cell that differs only\n"
+        "in cache knobs.  A reference and its cells are timed together: a first (compile)\n"
+        "generation and --warmup W more for each, then --repeat R rounds (more with\n"
+        "--budget), each member once per round in a shuffled order, so a cell and its\n"
+        "reference share every round's machine.  A cell's speed-up is the median of its\n"
+        "per-round ratios with a distribution-free 95% interval (6 rounds or more).\n"
+        "Everything goes into the store (--db, default fbw.db), each generation as it ends:\n"
+        "running the same sweep again resumes it from its complete rounds.  Ctrl-C stops\n"
+        "between steps.\n\n"
         "Axes: --x/--y/--z KNOB=VALUES.  Values: a,b,c | a-b | a-b (+s) | a-b [n] |\n"
         "1, 2, .., 10 | a:b:s.  Float steps are exact decimals (0.1-0.3 (+0.1) is three\n"
         "values).  Knobs (`fbw list knobs`): residual_diff_threshold (threshold),\n"
@@ -475,6 +496,6 @@ const struct cli_command cmd_sweep_entry = {
         "bf16 cell is compared with the uncached bf16 reference).  Any knob not on an axis\n"
         "takes its fixed value: --KNOB VALUE, or the default.  SPEC.json:\n"
         "{\"x\": \"threshold=0.05-0.3 [6]\", \"y\": \"scheduler=normal,karras\",\n"
-        "\"fixed\": {\"steps\": 30}, \"repeat\": 3}; flags given with a file override it.\n",
+        "\"fixed\": {\"steps\": 30}, \"repeat\": 10}; flags given with a file override it.\n",
     .run = cmd_sweep,
 };

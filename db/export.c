@@ -117,6 +117,53 @@ db_export_label(const struct db_cell *c, const char **keys, size_t nkeys, int ca
     return s;
 }
 
+/* The interval level the runner asks for, assumed where a store does not say (speedup_level). */
+#define DB_EXPORT_LEVEL 0.95
+
+/*
+ * The rounds an interval of a median at level needs: the smallest n whose widest
+ * order-statistic interval [x(1), x(n)] covers level, 1 - 2^(1-n) >= level (the binomial method
+ * util/stats.h's stats_median_ci_rank applies); 6 at 95%, 5 at 90%.
+ */
+static int
+db_export_rounds_needed(double level)
+{
+    if (!(level > 0 && level < 1))
+        level = DB_EXPORT_LEVEL;
+    return (int)ceil(1 - log2(1 - level) - 1e-9);
+}
+
+const char *
+db_speedup_brief(const struct db_cell *c, int wide, char *buf, size_t size)
+{
+    const char *x = wide ? "×" : "", *comma = wide ? ", " : ",";
+    if (!isfinite(c->speedup))
+        snprintf(buf, size, "%s", "");
+    else if (isfinite(c->speedup_lo) && isfinite(c->speedup_hi))
+        snprintf(buf, size, "%.2f%s [%.2f%s%.2f]", c->speedup, x, c->speedup_lo, comma,
+                 c->speedup_hi);
+    else if (isfinite(c->rounds))     /* paired rounds, too few for an interval */
+        snprintf(buf, size, "%.2f%s (n<%d)", c->speedup, x,
+                 db_export_rounds_needed(DB_EXPORT_LEVEL));
+    else if (isfinite(c->speedup_err))  /* stored before paired rounds */
+        snprintf(buf, size, "%.2f%s ± %.2f", c->speedup, x, c->speedup_err);
+    else
+        snprintf(buf, size, "%.2f%s", c->speedup, x);
+    return buf;
+}
+
+const char *
+db_rounds_brief(const struct db_cell *c, char *buf, size_t size)
+{
+    if (!isfinite(c->rounds))
+        snprintf(buf, size, "%s", "");
+    else if (isfinite(c->rounds_disturbed))
+        snprintf(buf, size, "%.0f (%.0f)", c->rounds, c->rounds_disturbed);
+    else
+        snprintf(buf, size, "%.0f", c->rounds);
+    return buf;
+}
+
 /* A failed write to the output stream: errno from the failing call, else a plain I/O error. */
 static int
 db_export_write_error(char **cause)
@@ -179,7 +226,9 @@ db_export_csv_row(FILE *out, const struct db_cell *c, const char **keys, size_t 
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         db_export_csv_num(out, c->has_wall ? t[i] / 1000.0 : NAN);
     db_export_csv_num(out, c->has_wall ? (double)w->n : NAN);
-    double r[] = { c->speedup, c->speedup_err, c->hit_rate, c->psnr, c->ssim };
+    double r[] = { c->speedup, c->speedup_err, c->hit_rate, c->psnr, c->ssim, c->speedup_lo,
+                   c->speedup_hi, c->speedup_coverage, c->rounds, c->rounds_disturbed,
+                   c->flop_speedup, c->time_speedup, c->efficiency };
     for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
         db_export_csv_num(out, r[i]);
     for (size_t i = 0; i < nkeys; i++) {
@@ -194,8 +243,9 @@ db_export_csv(FILE *out, const struct db_cell *cells, size_t n)
 {
     const char **keys = NULL;
     size_t nkeys = db_export_keys(cells, n, 0, &keys);
-    fputs("cell,kind,state,mean,stddev,median,min,max,n,speedup,speedup_err,hit_rate,psnr,ssim",
-          out);
+    fputs("cell,kind,state,mean,stddev,median,min,max,n,speedup,speedup_err,hit_rate,psnr,ssim,"
+          "speedup_lo,speedup_hi,ci_level,rounds,rounds_disturbed,flop_speedup,time_speedup,"
+          "efficiency", out);
     for (size_t i = 0; i < nkeys; i++) {
         char *col = xasprintf("parameter_%s", keys[i]);
         fputc(',', out);
@@ -325,6 +375,22 @@ db_export_json_artifacts(const struct db_run_detail *d)
     return a;
 }
 
+/* The speed-up keys a run of kind always has in metrics{} (export.h), null where absent. */
+static void
+db_export_json_speedup_keys(json_t *metrics, enum db_run_kind kind)
+{
+    static const char *const keys[] = {
+        "rounds", "rounds_disturbed", "speedup", "speedup_lo", "speedup_hi", "speedup_level",
+        "speedup_coverage", "speedup_method", "speedup_err", "speedup_clean", "flop_speedup",
+        "time_speedup", "efficiency", "efficiency_lo", "efficiency_hi", "model_stray",
+    };
+    size_t n = kind == DB_RUN_CELL ? sizeof keys / sizeof keys[0] : 2;
+    for (size_t i = 0; i < n; i++) {
+        if (json_object_get(metrics, keys[i]) == NULL)
+            json_object_set_new(metrics, keys[i], json_null());
+    }
+}
+
 static json_t *
 db_export_json_run(const struct db_run_detail *d, const char *label)
 {
@@ -351,6 +417,7 @@ db_export_json_run(const struct db_run_detail *d, const char *label)
                             db_export_json_stats(&d->summaries[i].st, 1.0));
     json_object_set_new(o, "summaries", sums);
     json_t *metrics = db_export_json_kvs(d->results, d->nresults, 1);
+    db_export_json_speedup_keys(metrics, c->kind);
     const struct db_kv *psnr = db_run_result(d, "psnr");
     if (psnr != NULL)       /* JSON has no infinity: psnr is null and this says why */
         json_object_set_new(metrics, "identical", json_boolean(db_export_identical(psnr->num)));
@@ -425,31 +492,36 @@ db_export_md_cell(FILE *out, const char *s)
     fputs(" |", out);
 }
 
+/* A number " 2.20× |" (unit after it) or an empty cell when NaN. */
 static void
-db_export_md_row(FILE *out, const struct db_cell *c, const char **keys, size_t nkeys,
-                 const struct db_cell *fastest)
+db_export_md_num(FILE *out, const char *fmt, double v)
 {
+    char buf[32] = "";
+    if (isfinite(v))
+        snprintf(buf, sizeof buf, fmt, v);
+    db_export_md_cell(out, buf);
+}
+
+static void
+db_export_md_row(FILE *out, const struct db_cell *c, const char **keys, size_t nkeys)
+{
+    char buf[64];
     fprintf(out, "| %lld%s |", (long long)c->id, c->kind == DB_RUN_REFERENCE ? " (ref)" : "");
     for (size_t i = 0; i < nkeys; i++)
         db_export_md_cell(out, db_cell_param(c, keys[i]));
-    const struct stats *w = &c->wall, *f = &fastest->wall;
+    const struct stats *w = &c->wall;
     fprintf(out, " %.1f ± %.1f | %.1f | %.1f |", w->mean, w->stddev, w->min, w->max);
-    if (c == fastest) {
-        fputs(" 1.00 |", out);
-    } else {
-        double err, r = stats_ratio(w->mean, w->stddev, f->mean, f->stddev, &err);
-        fprintf(out, " %.2f ± %.2f |", r, err);
-    }
-    if (isfinite(c->hit_rate))
-        fprintf(out, " %.1f %% |", 100.0 * c->hit_rate);
+    db_export_md_cell(out, db_speedup_brief(c, 1, buf, sizeof buf));
+    db_export_md_num(out, "%.2f×", c->flop_speedup);
+    db_export_md_num(out, "%.2f×", c->time_speedup);
+    db_export_md_num(out, "%.2f", c->efficiency);
+    db_export_md_cell(out, db_rounds_brief(c, buf, sizeof buf));
+    db_export_md_num(out, "%.1f %%", 100.0 * c->hit_rate);
+    if (db_export_identical(c->psnr))
+        db_export_md_cell(out, DB_EXPORT_IDENTICAL);
     else
-        fputs("  |", out);
-    if (isfinite(c->psnr))
-        fprintf(out, " %.2f |\n", c->psnr);
-    else if (db_export_identical(c->psnr))
-        fputs(" " DB_EXPORT_IDENTICAL " |\n", out);
-    else
-        fputs("  |\n", out);
+        db_export_md_num(out, "%.2f", c->psnr);
+    fputc('\n', out);
 }
 
 static void
@@ -457,22 +529,25 @@ db_export_md(FILE *out, const struct db_cell *cells, size_t n)
 {
     const char **keys = NULL;
     size_t nkeys = db_export_keys(cells, n, 1, &keys);
-    const struct db_cell *fastest = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (cells[i].has_wall && (fastest == NULL || cells[i].wall.mean < fastest->wall.mean))
-            fastest = &cells[i];
-    }
     fputs("| Cell |", out);
     for (size_t i = 0; i < nkeys; i++)
         db_export_md_cell(out, keys[i]);
-    fputs(" Mean [ms] | Min [ms] | Max [ms] | Relative | hit rate | PSNR |\n|:---|", out);
+    fputs(" Mean [ms] | Min [ms] | Max [ms] | speed-up [95% CI] | S_flop | S_time | efficiency "
+          "| rounds (disturbed) | hit rate | PSNR |\n|:---|", out);
     for (size_t i = 0; i < nkeys; i++)
         fputs(":---|", out);
-    fputs("---:|---:|---:|---:|---:|---:|\n", out);
+    fputs("---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n", out);
     for (size_t i = 0; i < n; i++) {
         if (cells[i].has_wall)
-            db_export_md_row(out, &cells[i], keys, nkeys, fastest);
+            db_export_md_row(out, &cells[i], keys, nkeys);
     }
+    fprintf(out, "\nspeed-up: the median of the paired rounds' ratios, uncached reference time / "
+            "cell time, with its distribution-free 95%% confidence interval from binomial order "
+            "statistics of the per-round log ratios (asv's method); (n<%d): too few rounds for "
+            "an interval; ± a propagated sd, in runs stored before paired rounds.  S_flop: the "
+            "FLOP-modelled speed-up (what cache-dit calls speed-up); S_time: the time-modelled "
+            "one (per-call costs measured in the run × the calls made); efficiency = speed-up / "
+            "S_flop.\n", db_export_rounds_needed(DB_EXPORT_LEVEL));
     free(keys);
 }
 
@@ -541,6 +616,17 @@ db_print_num(FILE *out, const char *fmt, double v, int width)
         fprintf(out, " %*s", width + (strstr(fmt, "%%") != NULL), "-");
 }
 
+/* " text" right-aligned in width columns ("-" when empty); UTF-8 aware ("±" is one column). */
+static void
+db_print_field(FILE *out, const char *text, int width)
+{
+    text = text[0] != '\0' ? text : "-";
+    int cols = 0;
+    for (const char *p = text; *p != '\0'; p++)
+        cols += ((unsigned char)*p & 0xc0) != 0x80;
+    fprintf(out, " %*s%s", width > cols ? width - cols : 0, "", text);
+}
+
 int
 db_print_cells(struct db *db, int64_t sweep_id, FILE *out, char **cause)
 {
@@ -562,8 +648,10 @@ db_print_cells(struct db *db, int64_t sweep_id, FILE *out, char **cause)
     fprintf(out, "%5s %-9s %-8s", "run", "kind", "state");
     for (size_t k = 0; k < nkeys; k++)
         fprintf(out, " %-*s", width[k], keys[k]);
-    fprintf(out, " %21s %14s %8s %9s %7s\n", "median ms (± sd)", "speed-up", "hits", "PSNR",
-            "SSIM");
+    db_print_field(out, "median ms (± sd)", 20);
+    db_print_field(out, "speed-up", 18);
+    db_print_field(out, "rounds", 7);
+    fprintf(out, " %8s %9s %7s\n", "hits", "PSNR", "SSIM");
     for (size_t i = 0; i < n; i++) {
         const struct db_cell *c = &cells[i];
         fprintf(out, "%5lld %-9s %-8s", (long long)c->id, db_run_kind_name(c->kind),
@@ -572,13 +660,12 @@ db_print_cells(struct db *db, int64_t sweep_id, FILE *out, char **cause)
             const char *t = db_cell_param(c, keys[k]);
             fprintf(out, " %-*s", width[k], t != NULL ? t : "-");
         }
-        char med[32] = "-", sp[32] = "-";
+        char med[32] = "-", buf[64];
         if (c->has_wall)
             snprintf(med, sizeof med, "%.1f ± %.1f", c->wall.median, c->wall.stddev);
-        if (isfinite(c->speedup))
-            snprintf(sp, sizeof sp, "%.2f ± %.2f", c->speedup, c->speedup_err);
-        /* "±" is two bytes and one column: widen by one so the columns line up. */
-        fprintf(out, " %*s %*s", c->has_wall ? 21 : 20, med, isfinite(c->speedup) ? 15 : 14, sp);
+        db_print_field(out, med, 20);
+        db_print_field(out, db_speedup_brief(c, 0, buf, sizeof buf), 18);
+        db_print_field(out, db_rounds_brief(c, buf, sizeof buf), 7);
         db_print_num(out, " %*.1f%%", 100 * c->hit_rate, 7);
         if (db_export_identical(c->psnr))
             fprintf(out, " %9s", DB_EXPORT_IDENTICAL);
@@ -757,31 +844,104 @@ db_show_warnings(const struct db_run_detail *d, FILE *out)
     }
 }
 
+/* "1.93x [1.85, 2.01]" (unit "x"), or "1.93x" without a finite interval, into buf. */
+static const char *
+db_show_interval(char *buf, size_t size, double v, double lo, double hi, const char *unit)
+{
+    if (isfinite(lo) && isfinite(hi))
+        snprintf(buf, size, "%.2f%s [%.2f, %.2f]", v, unit, lo, hi);
+    else
+        snprintf(buf, size, "%.2f%s", v, unit);
+    return buf;
+}
+
+/*
+ * The estimate and how it was made: "1.93x [1.85, 2.01] (95% CI, ...)" from paired rounds, with
+ * or without an interval, or the "± sd" of a run stored before them.  A slower cell adds its
+ * inverse with the bounds inverted and swapped, since 1/x reverses their order: 0.80x
+ * [0.75, 0.85] = 1.25x slower [1.18, 1.33] (shared/reference/timing.md 6).
+ */
+static void
+db_show_estimate(const struct db_run_detail *d, double level, FILE *out)
+{
+    const struct db_cell *c = &d->run;
+    int interval = isfinite(c->speedup_lo) && isfinite(c->speedup_hi);
+    char buf[64];
+    fprintf(out, "    %s", db_show_interval(buf, sizeof buf, c->speedup, c->speedup_lo,
+                                            c->speedup_hi, "x"));
+    if (interval)
+        fprintf(out, " (%.0f%% CI, achieved %.1f%%, median of %.0f paired rounds, %.0f disturbed)",
+                100 * level, 100 * c->speedup_coverage, c->rounds, c->rounds_disturbed);
+    else if (isfinite(c->rounds))
+        fprintf(out, " (median of %.0f paired rounds, %.0f disturbed); no %.0f%% interval: too "
+                "few rounds (n=%.0f; %d needed)", c->rounds, c->rounds_disturbed, 100 * level,
+                c->rounds, db_export_rounds_needed(level));
+    else if (isfinite(c->speedup_err))
+        fprintf(out, " ± %.2f (ratio of the medians ± propagated sd, stored before paired "
+                "rounds)", c->speedup_err);
+    if (c->speedup < 1.0)
+        fprintf(out, " = %s", db_show_interval(buf, sizeof buf, 1.0 / c->speedup,
+                                               1.0 / c->speedup_hi, 1.0 / c->speedup_lo,
+                                               "x slower"));
+    fputc('\n', out);
+}
+
+/* The estimate over undisturbed rounds, the method, the modelled speed-ups and efficiency. */
+static void
+db_show_models(const struct db_run_detail *d, FILE *out)
+{
+    const struct db_cell *c = &d->run;
+    double clean = db_show_result(d, "speedup_clean");
+    const struct db_kv *method = db_run_result(d, "speedup_method");
+    char buf[64];
+    if (isfinite(clean) && c->rounds_disturbed > 0)
+        fprintf(out, "    undisturbed rounds only: %.2fx\n", clean);
+    if (method != NULL && method->text != NULL)
+        fprintf(out, "    method: %s\n", method->text);
+    if (isfinite(c->flop_speedup))   /* the noise-free models beside the measurement, named */
+        fprintf(out, "    FLOP-modelled (what cache-dit calls speed-up): %.2fx (the model FLOPs "
+                "the cache saves; no timing)\n", c->flop_speedup);
+    if (isfinite(c->time_speedup))
+        fprintf(out, "    time-modelled: %.2fx (the per-call costs measured in this run times "
+                "the calls made)\n", c->time_speedup);
+    if (isfinite(c->efficiency))
+        fprintf(out, "    efficiency = measured / FLOP-modelled %s\n",
+                db_show_interval(buf, sizeof buf, c->efficiency,
+                                 db_show_result(d, "efficiency_lo"),
+                                 db_show_result(d, "efficiency_hi"), ""));
+}
+
+/* model_stray: the time model's speed-up outside the interval widened by 5% either way. */
+static void
+db_show_stray(const struct db_run_detail *d, double level, FILE *out)
+{
+    const struct db_cell *c = &d->run;
+    if (c->model_stray != 1)
+        return;
+    fprintf(out, "\n  Warning: measured speed-up strays from the time model beyond its interval: "
+            "time-modelled %.2fx lies outside [%.2f, %.2f], the %.0f%% interval widened by "
+            "5%%.\n", c->time_speedup, c->speedup_lo / 1.05, c->speedup_hi * 1.05, 100 * level);
+}
+
 static void
 db_show_speedup(const struct db_run_detail *d, FILE *out)
 {
-    double s = db_show_result(d, "speedup"), e = db_show_result(d, "speedup_err");
-    if (d->run.kind == DB_RUN_REFERENCE) {
-        fputs("  Uncached reference: the baseline of its cells' speed-up and image diff\n", out);
+    const struct db_cell *c = &d->run;
+    double level = db_show_result(d, "speedup_level");
+    level = isfinite(level) ? level : DB_EXPORT_LEVEL;
+    if (c->kind == DB_RUN_REFERENCE) {
+        fputs("  Uncached reference: the baseline of its cells' speed-up and image diff", out);
+        if (isfinite(c->rounds))
+            fprintf(out, " (%.0f paired rounds, %.0f disturbed)", c->rounds, c->rounds_disturbed);
+        fputc('\n', out);
         return;
     }
-    if (!isfinite(s) || s <= 0)
+    if (!isfinite(c->speedup) || c->speedup <= 0)
         return;
-    const char *how = s >= 1.0 ? "faster" : "slower";
-    if (s < 1.0) {
-        e = e / (s * s);
-        s = 1.0 / s;
-    }
-    if (isfinite(e))
-        fprintf(out, "  %.2f ± %.2f × %s than the uncached reference (run %lld)\n", s, e, how,
-                (long long)d->run.ref_id);
-    else
-        fprintf(out, "  %.2f × %s than the uncached reference (run %lld)\n", s, how,
-                (long long)d->run.ref_id);
-    double f = db_show_result(d, "flop_speedup"), eff = db_show_result(d, "efficiency");
-    if (isfinite(f))    /* the noise-free model beside the measurement, named as such */
-        fprintf(out, "  FLOP-modelled speed-up %.2f × (the model FLOPs the cache saves; no "
-                "timing), efficiency %.2f (measured / modelled)\n", f, eff);
+    fprintf(out, "  Speed-up over the uncached reference (run %lld):\n", (long long)c->ref_id);
+    db_show_estimate(d, level, out);
+    db_show_models(d, out);
+    db_show_stray(d, level, out);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include "db/query.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,8 +217,28 @@ static const char db_query_param_sql[] =
     " JOIN run r ON r.id = p.run_id WHERE %s ORDER BY p.run_id, p.key";
 static const char db_query_result_sql[] =
     "SELECT x.run_id, x.key, x.value FROM result x JOIN run r ON r.id = x.run_id"
-    " WHERE %s AND x.key IN ('speedup', 'speedup_err', 'hit_rate', 'hit_rate_step', 'psnr',"
-    " 'ssim')";
+    " WHERE %s AND x.key IN (%s)";
+
+/* The key results a struct db_cell carries: the result key and its field. */
+static const struct db_query_key {
+    const char *key;
+    size_t offset;
+} db_query_keys[] = {
+#define DB_QUERY_KEY(name) { #name, offsetof(struct db_cell, name) }
+    DB_QUERY_KEY(speedup), DB_QUERY_KEY(speedup_err), DB_QUERY_KEY(speedup_lo),
+    DB_QUERY_KEY(speedup_hi), DB_QUERY_KEY(speedup_coverage), DB_QUERY_KEY(rounds),
+    DB_QUERY_KEY(rounds_disturbed), DB_QUERY_KEY(time_speedup), DB_QUERY_KEY(flop_speedup),
+    DB_QUERY_KEY(efficiency), DB_QUERY_KEY(model_stray), DB_QUERY_KEY(hit_rate),
+    DB_QUERY_KEY(hit_rate_step), DB_QUERY_KEY(psnr), DB_QUERY_KEY(ssim),
+#undef DB_QUERY_KEY
+};
+#define DB_QUERY_NKEYS (sizeof db_query_keys / sizeof db_query_keys[0])
+
+static double *
+db_query_key_slot(struct db_cell *c, size_t k)
+{
+    return (double *)((char *)c + db_query_keys[k].offset);
+}
 
 /* A cell's position by id, to find it from a param or result row. */
 struct db_query_index {
@@ -251,8 +272,8 @@ db_query_cell_row(sqlite3_stmt *st, struct db_cell *c)
     c->has_wall = sqlite3_column_type(st, 12) != SQLITE_NULL;
     if (c->has_wall)
         db_column_stats(st, 12, &c->wall);
-    c->speedup = c->speedup_err = c->hit_rate = c->hit_rate_step = NAN;
-    c->psnr = c->ssim = NAN;
+    for (size_t k = 0; k < DB_QUERY_NKEYS; k++)
+        *db_query_key_slot(c, k) = NAN;
 }
 
 static void
@@ -301,18 +322,27 @@ db_query_cell_param(sqlite3_stmt *st, void *ctx)
 static void
 db_query_cell_result(sqlite3_stmt *st, void *ctx)
 {
-    static const char *const keys[] = {
-        "speedup", "speedup_err", "hit_rate", "hit_rate_step", "psnr", "ssim",
-    };
     struct db_cell *c = db_query_cellset_find(ctx, st);
-    double *slots[] = {
-        &c->speedup, &c->speedup_err, &c->hit_rate, &c->hit_rate_step, &c->psnr, &c->ssim,
-    };
     const char *key = (const char *)sqlite3_column_text(st, 1);
-    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-        if (strcmp(keys[k], key) == 0)
-            *slots[k] = db_column_double(st, 2);
+    for (size_t k = 0; k < DB_QUERY_NKEYS; k++) {
+        if (strcmp(db_query_keys[k].key, key) == 0)
+            *db_query_key_slot(c, k) = db_column_double(st, 2);
     }
+}
+
+/* db_query_result_sql with the key list filled in, its %s for the condition kept (allocated). */
+static char *
+db_query_result_keys(void)
+{
+    char *list = xstrdup("");
+    for (size_t k = 0; k < DB_QUERY_NKEYS; k++) {
+        char *old = list;
+        list = xasprintf("%s%s'%s'", old, k ? ", " : "", db_query_keys[k].key);
+        free(old);
+    }
+    char *sql = xasprintf(db_query_result_sql, "%s", list);
+    free(list);
+    return sql;
 }
 
 /* The runs matching where (an expression on run r with one integer parameter). */
@@ -321,6 +351,7 @@ db_query_cells(struct db *db, const char *where, int64_t arg, struct db_cell **o
                char **cause)
 {
     struct db_query_cellset set = { 0 };
+    char *result_sql = db_query_result_keys();
     int ret = -1;
     if (db_query_where(db, db_query_cell_sql, where, arg, "cannot list the runs",
                        db_query_cell_append, &set, cause) != 0)
@@ -328,7 +359,7 @@ db_query_cells(struct db *db, const char *where, int64_t arg, struct db_cell **o
     db_query_cellset_index(&set);
     if (db_query_where(db, db_query_param_sql, where, arg, "cannot read the runs' settings",
                        db_query_cell_param, &set, cause) != 0 ||
-        db_query_where(db, db_query_result_sql, where, arg, "cannot read the runs' results",
+        db_query_where(db, result_sql, where, arg, "cannot read the runs' results",
                        db_query_cell_result, &set, cause) != 0)
         goto out;
     *out = set.v;
@@ -339,6 +370,7 @@ db_query_cells(struct db *db, const char *where, int64_t arg, struct db_cell **o
 out:
     db_cells_free(set.v, set.n);
     free(set.idx);
+    free(result_sql);
     return ret;
 }
 

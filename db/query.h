@@ -83,8 +83,20 @@ struct db_cell {
     size_t nparams;
     int has_wall;               /* 1: wall holds the "wall_ms" summary */
     struct stats wall;
-    /* Key results, NAN when absent (references have no diff or speed-up). */
-    double speedup, speedup_err, hit_rate, hit_rate_step, psnr, ssim;
+    /*
+     * Key results, NAN when absent (references have no diff or speed-up).  The speed-up is the
+     * median of the paired rounds' ratios reference / cell time, speedup_lo..speedup_hi its
+     * distribution-free interval (NAN with too few rounds) reaching speedup_coverage (e.g.
+     * 0.979 for 95% asked); runs stored before paired rounds have speedup_err (a propagated
+     * sd) instead, and no interval or rounds.  time_speedup and flop_speedup are the modelled
+     * speed-ups, efficiency = speedup / flop_speedup, and model_stray 1 when time_speedup
+     * lies outside the interval widened by 5% (0 inside).  rounds and rounds_disturbed count
+     * the paired rounds, for references too.
+     */
+    double speedup, speedup_err, speedup_lo, speedup_hi, speedup_coverage;
+    double rounds, rounds_disturbed;
+    double time_speedup, flop_speedup, efficiency, model_stray;
+    double hit_rate, hit_rate_step, psnr, ssim;
 };
 
 /* A sweep's runs: cells in grid order, then references by id.  Free with db_cells_free. */

@@ -113,7 +113,40 @@ static const char db_schema_v2[] =
     "CREATE INDEX param_key_num ON param(key, value_num);"
     "CREATE INDEX run_sweep_state ON run(sweep_id, state);";
 
-static const char *const db_schema_steps[] = { db_schema_v1, db_schema_v2 };
+/*
+ * v3: rounds (shared/reference/timing.md 2).  A group is a reference run and the cells that
+ * share it; its members are measured together, round after round, each member once per round
+ * in an order shuffled from the round's recorded seed.  Round 0 of each process run (session)
+ * holds the members' compile/first and warm-up generations; rounds 1, 2, ... are measured.
+ * round_member says which sample/call rows (run, phase, rep) a round's positions produced, so
+ * a cell's per-round ratio pairs its time with the reference's time of the same round.  A round
+ * left `running` by a crash or Ctrl-C becomes `abandoned` on resume: its rows stay, excluded.
+ */
+static const char db_schema_v3[] =
+    "CREATE TABLE round("
+    "  id INTEGER PRIMARY KEY,"
+    "  sweep_id INTEGER NOT NULL REFERENCES sweep(id) ON DELETE CASCADE,"
+    "  ref_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"   /* the group */
+    "  k INTEGER NOT NULL,"                       /* 0: warm-up round; 1..: measured */
+    "  session INTEGER NOT NULL,"                 /* the process run (its start, ms) */
+    "  seed INTEGER NOT NULL,"                    /* the shuffle's seed */
+    "  plan TEXT NOT NULL,"                       /* JSON array: run ids in their order */
+    "  state TEXT NOT NULL DEFAULT 'running'"
+    "    CHECK(state IN ('running', 'complete', 'abandoned')),"
+    "  load_start REAL, load_end REAL,"           /* 1-minute load averages */
+    "  disturbed INTEGER,"                        /* NULL until the group is judged */
+    "  started_ms INTEGER NOT NULL, finished_ms INTEGER);"
+    "CREATE TABLE round_member("
+    "  round_id INTEGER NOT NULL REFERENCES round(id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"                /* generation's place in the round */
+    "  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
+    "  phase TEXT NOT NULL CHECK(phase IN ('compile', 'warmup', 'measure')),"
+    "  rep INTEGER NOT NULL,"
+    "  PRIMARY KEY(round_id, position)) WITHOUT ROWID;"
+    "CREATE INDEX round_ref ON round(ref_id, state, k);"
+    "CREATE INDEX round_member_run ON round_member(run_id);";
+
+static const char *const db_schema_steps[] = { db_schema_v1, db_schema_v2, db_schema_v3 };
 
 #define DB_SCHEMA_COUNT ((int)(sizeof db_schema_steps / sizeof db_schema_steps[0]))
 

@@ -519,7 +519,8 @@ db_complete_rep(struct db *db, sqlite3_stmt *sample, sqlite3_stmt *call, int64_t
                                        "disturbed" };
         const double uvals[6] = { 1e3 * u->cpu_s, (double)u->nvcsw, (double)u->nivcsw,
                                   (double)u->minflt, (double)u->majflt, rep->disturbed };
-        for (int k = 0; k < 6; k++) {
+        /* disturbed < 0: not judged yet (a round's generation, judged when its group ends) */
+        for (int k = 0; k < (rep->disturbed < 0 ? 5 : 6); k++) {
             keys[nkeys] = ukeys[k];
             values[nkeys++] = uvals[k];
         }
@@ -548,6 +549,19 @@ db_complete_rep(struct db *db, sqlite3_stmt *sample, sqlite3_stmt *call, int64_t
             return -1;
     }
     return 0;
+}
+
+int
+db_write_rep(struct db *db, int64_t run_id, const struct db_rep *rep, char **cause)
+{
+    sqlite3_stmt *sample = NULL, *call = NULL;
+    int ret = -1;
+    if (db_prepare(db, db_complete_sql[DB_COMPLETE_SAMPLE], &sample, cause) == 0 &&
+        db_prepare(db, db_complete_sql[DB_COMPLETE_CALL], &call, cause) == 0)
+        ret = db_complete_rep(db, sample, call, run_id, rep, cause);
+    sqlite3_finalize(sample);
+    sqlite3_finalize(call);
+    return ret;
 }
 
 /* Binds s to the DB_STATS_COLUMNS starting at parameter first (db_column_stats reverses it). */

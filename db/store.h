@@ -26,6 +26,10 @@
  *   artifact   a run's image and diff heatmap, pointing at blobs
  *   env        machine fingerprints (JSON), stored once and referenced by runs
  *   tag        mutable notes on a run (schema 2), beside the immutable params
+ *   round      one round of a reference group (schema 3): its number k (0 = a process run's
+ *              warm-up round), seed, planned order, state running -> complete | abandoned,
+ *              load averages and the disturbed verdict
+ *   round_member  which generation (run, phase, rep) each position of a round produced
  *
  * A run's results are written in one transaction with its state set to complete, so a crash
  * or Ctrl-C never leaves half a cell: at most the cell in flight stays `running`, and
@@ -125,7 +129,8 @@ struct db_rep {
     const struct usage *usage;  /* the process's counters over the generation (cpu_ms,
                                  * nvcsw, nivcsw, minflt, majflt rows), or NULL: none stored */
     int disturbed;              /* 1: util/usage.h's rule flagged it (a 'disturbed' row,
-                                 * written with usage) */
+                                 * written with usage); -1: not judged yet, no row (a
+                                 * round's generation: db_round_judge writes it later) */
 };
 
 struct db_summary { const char *key; struct stats st; };        /* e.g. "wall_ms" */
@@ -170,6 +175,58 @@ int db_artifact_get(struct db *db, int64_t run_id, const char *kind, unsigned ch
  */
 int db_batch_begin(struct db *db, char **cause);
 int db_batch_end(struct db *db, int commit, char **cause);
+
+/*
+ * Rounds (schema 3; shared/reference/timing.md 2).  The runner measures a group (a reference
+ * and its cells) in rounds; each generation is committed as it finishes, with its round
+ * position, so a crash loses at most the generation in flight and resume continues from the
+ * group's complete rounds.
+ */
+struct db_round_plan {
+    int64_t sweep_id, ref_id;   /* the group: its reference run */
+    int k;                      /* 0: warm-up round of this session; 1..: measured */
+    int64_t session;            /* the process run (its start in ms) */
+    uint64_t seed;              /* what the order was shuffled from */
+    const int64_t *order;       /* run ids in the order they run */
+    size_t n;
+    double load_start;
+};
+/* Opens a round (state running): *round_id. */
+int db_round_begin(struct db *db, const struct db_round_plan *plan, int64_t *round_id,
+                   char **cause);
+/* One finished generation at position of the round: its rows (db_rep, disturbed -1) and its
+ * round_member row, in one transaction. */
+int db_round_add(struct db *db, int64_t round_id, int position, int64_t run_id,
+                 const struct db_rep *rep, char **cause);
+/* running -> complete, with the load average at its end. */
+int db_round_finish(struct db *db, int64_t round_id, double load_end, char **cause);
+/* Every round of the group still `running` (left by a crash or a stop) -> abandoned. */
+int db_round_abandon(struct db *db, int64_t ref_id, int *count, char **cause);
+/* The highest complete measured round k of the group (0 when none). */
+int db_round_last(struct db *db, int64_t ref_id, int *k, char **cause);
+/* The next free rep of a run in a phase (1 + the highest stored, 0 when none). */
+int db_rep_next(struct db *db, int64_t run_id, enum db_phase phase, int *rep, char **cause);
+
+/* A measured generation of a complete round, as the group's figures need it. */
+struct db_round_gen {
+    int64_t round_id;
+    int k, position;
+    int64_t run_id;
+    int rep;
+    double wall_ms, calls_ms;
+    struct usage usage;         /* cpu_s, nvcsw, nivcsw, minflt, majflt (0 when not stored) */
+};
+/* Every measured generation of the group's complete rounds, by k then position (allocated). */
+int db_round_gens(struct db *db, int64_t ref_id, struct db_round_gen **gens, size_t *n,
+                  char **cause);
+/* The per-call ms of a run's measured generations in complete rounds, hits or full calls
+ * (allocated; *n may be 0). */
+int db_round_call_ms(struct db *db, int64_t ref_id, int64_t run_id, int hit, double **ms,
+                     size_t *n, char **cause);
+/* The verdicts: each generation's 'disturbed' sample row (flags[i] for gens[i]) and each
+ * round's disturbed column (1 when any of its generations is flagged). */
+int db_round_judge(struct db *db, const struct db_round_gen *gens, const int *flags, size_t n,
+                   char **cause);
 
 /*
  * Tags (schema 2): mutable notes on a run, MLflow-style (params never change, tags may).

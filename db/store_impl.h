@@ -124,6 +124,9 @@ void db_column_stats(sqlite3_stmt *st, int first, struct stats *s);
 
 /* Schema (db/schema.c): the number of steps, and migration from the current user_version up to
  * target, each step in its own BEGIN IMMEDIATE transaction that also sets user_version. */
+/* One generation's sample and call rows (db/store.c), inside the caller's transaction. */
+int db_write_rep(struct db *db, int64_t run_id, const struct db_rep *rep, char **cause);
+
 int db_schema_latest(void);
 int db_schema_migrate(struct db *db, int target, char **cause);
 

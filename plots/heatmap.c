@@ -51,8 +51,8 @@ plot_heatmap_block(struct plot_ctx *c, FILE *d, const struct plot_metric *m, siz
     for (size_t iy = 0; iy < ny; iy++)
         for (size_t ix = 0; ix < nx; ix++) {
             const struct db_cell *cell = plot_cell_at(c, ix, iy, iz);
-            double e, *x = &v[iy * nx + ix];
-            if (cell == NULL || plot_metric_value(c, m, cell, x, &e) != 0) {
+            double lo, hi, *x = &v[iy * nx + ix];
+            if (cell == NULL || plot_metric_value(c, m, cell, x, &lo, &hi) != 0) {
                 *x = NAN;
                 continue;
             }

@@ -1,9 +1,11 @@
 /*
- * lines.c - a metric against the X axis, one series per Y (and Z) value, error bars from the
- * repetitions: e.g. median time against residual_diff_threshold, one line per scheduler.
+ * lines.c - a metric against the X axis, one series per Y (and Z) value, with bars: e.g. median
+ * time against residual_diff_threshold, one line per scheduler.  Times show the median with
+ * its interquartile range, the speed-up its asymmetric interval (plot_metric_value), and both
+ * axes start at 0, so no bar reaches below it.
  *
  * Data (stem.dat): one block per series that has values, blocks separated by two blank lines
- * (gnuplot's `index`), rows "x value error label" in X order; categorical X values (sampler,
+ * (gnuplot's `index`), rows "x value low high label" in X order; categorical X values (sampler,
  * scheduler) sit at 0, 1, 2 ... with their names as tics.  For wall or call time, each series
  * whose cells share one uncached reference gets a further block, the reference's median as a
  * dashed line in the series' colour; for speed-up, 1x (no gain) is a grey dashed line.  An
@@ -50,14 +52,12 @@ plot_lines_block(struct plot_ctx *c, FILE *d, const struct plot_metric *m, size_
     size_t n = 0;
     for (size_t ix = 0; ix < x->count; ix++) {
         const struct db_cell *cell = plot_cell_at(c, ix, iy, iz);
-        double v, e;
-        if (cell == NULL || plot_metric_value(c, m, cell, &v, &e) != 0)
+        double v, lo, hi;
+        if (cell == NULL || plot_metric_value(c, m, cell, &v, &lo, &hi) != 0)
             continue;
-        if (isinf(v)) {
-            v = inf_pos;
-            e = 0;
-        }
-        fprintf(d, "%.17g %.17g %.17g ", plot_axis_pos(x, ix), v, e);
+        if (isinf(v))
+            v = lo = hi = inf_pos;
+        fprintf(d, "%.17g %.17g %.17g %.17g ", plot_axis_pos(x, ix), v, lo, hi);
         plot_dat_str(d, x->values[ix]);
         fputc('\n', d);
         n++;
@@ -78,7 +78,7 @@ plot_lines_data(struct plot_ctx *c, const struct plot_metric *m,
     int blocks = 0;
     int refs = strcmp(m->name, "wall_ms") == 0 || strcmp(m->name, "calls_ms") == 0;
     double inf_pos = plot_metric_identical_pos(c, m, NULL);
-    fprintf(d, "# %s against %s: x value error label\n", m->name, x->knob ? x->knob : "x");
+    fprintf(d, "# %s against %s: x value low high label\n", m->name, x->knob ? x->knob : "x");
     *nseries = 0;
     for (size_t iz = 0; iz < c->axes[2].count; iz++)
         for (size_t iy = 0; iy < c->axes[1].count; iy++) {
@@ -92,8 +92,8 @@ plot_lines_data(struct plot_ctx *c, const struct plot_metric *m,
             struct plot_lines_series *s = &series[(*nseries)++];
             *s = (struct plot_lines_series){iy, iz, blocks++, -1};
             const struct db_cell *ref = refs ? plot_lines_shared_ref(c, iy, iz) : NULL;
-            double v, e;
-            if (ref == NULL || plot_metric_value(c, m, ref, &v, &e) != 0)
+            double v, lo, hi;
+            if (ref == NULL || plot_metric_value(c, m, ref, &v, &lo, &hi) != 0)
                 continue;
             fprintf(d, "\n\n# uncached reference (run %lld)\n%.17g %.17g\n%.17g %.17g\n",
                     (long long)ref->id, plot_axis_pos(x, 0), v, plot_axis_pos(x, x->count - 1),
@@ -124,9 +124,11 @@ plot_lines_axes(struct plot_ctx *c, const struct plot_metric *m, int w)
         plot_axis_tics(c, "x", x);
     if (m->scale == 100)
         fputs("set yrange [0:100]\n", f);  /* rates: the full scale */
+    plot_metric_zero(f, m, 'y');
     plot_identical_tics(f, c, m, 'y');
-    fputs("set offsets graph 0.04, graph 0.04, graph 0.08, graph 0.08\n"
-          "set border 3\nset tics nomirror\n", f);
+    /* no margin under an axis that starts at 0: it would show negative times */
+    fprintf(f, "set offsets graph 0.04, graph 0.04, graph 0.08, %s\n"
+               "set border 3\nset tics nomirror\n", m->zero ? "0" : "graph 0.08");
     if (c->term != PLOT_TERM_DUMB)
         fputs("set grid ytics lc rgb '#dddddd'\n", f);
     char *key = plot_series_key_title(c);
@@ -145,8 +147,8 @@ plot_lines_plot(struct plot_ctx *c, const struct plot_metric *m, const char *nam
                 const struct plot_lines_series *series, size_t nseries)
 {
     FILE *f = c->gp;
-    const char *style = m->has_err ? "yerrorlines" : "linespoints";
-    const char *using = m->has_err ? "1:2:3" : "1:2";
+    const char *style = m->has_bars ? "yerrorlines" : "linespoints";
+    const char *using = m->has_bars ? "1:2:3:4" : "1:2";   /* x y ylow yhigh */
     fputs("plot \\\n", f);
     for (size_t i = 0; i < nseries; i++) {
         const struct plot_lines_series *s = &series[i];

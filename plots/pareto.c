@@ -1,8 +1,8 @@
 /*
  * pareto.c - speed-up against a quality metric (PSNR by default) for every cell, one point
- * style per Y (and Z) value, speed-up error bars, and the Pareto frontier drawn as a staircase
- * with its points labelled by their settings: which knob values buy the most speed for the
- * least loss.
+ * style per Y (and Z) value, the speed-up's interval as asymmetric bars on an axis from 0, and
+ * the Pareto frontier drawn as a staircase with its points labelled by their settings: which
+ * knob values buy the most speed for the least loss.
  *
  * A cell is on the frontier when no other cell is at least as good on both axes and better on
  * one (higher speed-up; higher quality, or lower for error metrics such as mae).  The staircase
@@ -13,8 +13,8 @@
  * is: it dominates as +Inf, and it is drawn at the right edge, one step past the largest finite
  * value (plot_metric_identical_pos), on an X tic labelled "identical".
  *
- * Data (stem.dat): one block per series, rows "quality speedup error label" (identical points
- * at that position, never "inf"); the last block is the frontier in quality order.
+ * Data (stem.dat): one block per series, rows "quality speedup low high label" (identical
+ * points at that position, never "inf"); the last block is the frontier in quality order.
  */
 #include "plots/plot_impl.h"
 
@@ -26,7 +26,7 @@
 
 struct plot_pareto_point {
     const struct db_cell *cell;
-    double q, s, err;           /* q: +Inf for an identical image */
+    double q, s, lo, hi;        /* q: +Inf for an identical image; lo..hi: s's bar */
     double x;                   /* where q is drawn */
     int frontier;
 };
@@ -57,12 +57,12 @@ plot_pareto_points(struct plot_ctx *c, const struct plot_metric *q, struct plot_
     size_t n = 0;
     for (size_t i = 0; i < c->ncells; i++) {
         const struct db_cell *cell = &c->cells[i];
-        double qv, qe, sv, se;
+        double qv, qlo, qhi, sv, slo, shi;
         if (cell->kind != DB_RUN_CELL || cell->state != DB_COMPLETE ||
-            plot_metric_value(c, q, cell, &qv, &qe) != 0 ||
-            plot_metric_value(c, &s, cell, &sv, &se) != 0)
+            plot_metric_value(c, q, cell, &qv, &qlo, &qhi) != 0 ||
+            plot_metric_value(c, &s, cell, &sv, &slo, &shi) != 0)
             continue;
-        pt[n++] = (struct plot_pareto_point){cell, qv, sv, se, isinf(qv) ? inf_pos : qv, 1};
+        pt[n++] = (struct plot_pareto_point){cell, qv, sv, slo, shi, isinf(qv) ? inf_pos : qv, 1};
     }
     int hb = q->higher_better != 0;
     for (size_t i = 0; i < n; i++)
@@ -76,7 +76,7 @@ static void
 plot_pareto_row(struct plot_ctx *c, FILE *d, const struct plot_pareto_point *p)
 {
     char *label = plot_cell_label(c, p->cell);
-    fprintf(d, "%.17g %.17g %.17g ", p->x, p->s, p->err);
+    fprintf(d, "%.17g %.17g %.17g %.17g ", p->x, p->s, p->lo, p->hi);
     plot_dat_str(d, label);
     fputc('\n', d);
     free(label);
@@ -119,8 +119,9 @@ plot_pareto_axes(struct plot_ctx *c, const struct plot_metric *q, int w)
     plot_gp_str(f, q->label);
     fputs(" noenhanced\n", f);
     plot_ylabel(c, "speed-up over the uncached reference (x)");
+    fputs("set yrange [0:*]\n", f);
     plot_identical_tics(f, c, q, 'x');
-    fputs("set offsets graph 0.06, graph 0.22, graph 0.1, graph 0.1\n"
+    fputs("set offsets graph 0.06, graph 0.22, graph 0.1, 0\n"     /* nothing under 0x */
           "set border 3\nset tics nomirror\n", f);
     if (c->term != PLOT_TERM_DUMB)
         fputs("set grid lc rgb '#e4e4e4'\n", f);
@@ -143,7 +144,7 @@ plot_pareto_plot(struct plot_ctx *c, const struct plot_metric *q, const char *na
         if (!has[b])
             continue;
         char *title = plot_series_title(c, b % ny, b / ny);
-        fprintf(f, "  '%s' index %zu using 1:2:3 with yerrorbars pt 7 ps 1.2 lc rgb '%s' "
+        fprintf(f, "  '%s' index %zu using 1:2:3:4 with yerrorbars pt 7 ps 1.2 lc rgb '%s' "
                    "title ", name, b, plot_series_color(k++));
         plot_gp_str(f, title != NULL ? title : "cells");
         fputs(" noenhanced, \\\n", f);
@@ -152,7 +153,7 @@ plot_pareto_plot(struct plot_ctx *c, const struct plot_metric *q, const char *na
     fprintf(f, "  '%s' index %zu using 1:2 with %s lw 2 dt 2 lc rgb '#444444' "
                "title 'Pareto frontier' noenhanced, \\\n", name, block,
             q->higher_better != 0 ? "fsteps" : "steps");
-    fprintf(f, "  '%s' index %zu using 1:2:4 with labels left offset 1,0.6 noenhanced "
+    fprintf(f, "  '%s' index %zu using 1:2:5 with labels left offset 1,0.6 noenhanced "
                "%snotitle, \\\n", name, block, dumb ? "" : "font ',9' tc rgb '#222222' ");
     fputs("  1 with lines dt 3 lc rgb '#999999' title 'no gain (1x)' noenhanced\n", f);
 }
@@ -176,7 +177,7 @@ plot_pareto_write(struct plot_ctx *c, char **cause)
     FILE *d = plot_data_open(c, "dat", &name, cause);
     if (d == NULL)
         goto out;
-    fprintf(d, "# speedup against %s: quality speedup error label\n", q.name);
+    fprintf(d, "# speedup against %s: quality speedup low high label\n", q.name);
     plot_pareto_blocks(c, d, pt, n, has);
     if (plot_data_close(d, name, cause) < 0)
         goto out;

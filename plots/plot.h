@@ -6,12 +6,12 @@
  *             diff, its difference heatmap against the reference), X values over the columns, Y
  *             values beside the rows, every cell annotated with median time, speed-up, hit rate
  *             and PSNR; the uncached reference images alongside; one grid per Z value, stacked
- *   lines     a metric against X, one series per Y (and Z) value, with error bars from the
- *             repetitions where the metric has them (times: standard deviation; speed-up: its
- *             propagated error)
+ *   lines     a metric against X, one series per Y (and Z) value, with bars where the metric
+ *             has them (times: the median's interquartile range; speed-up: its 95% interval,
+ *             asymmetric), time and speed-up axes from 0
  *   heatmap   a metric over X x Y with the values printed in the cells; one panel per Z value
- *   pareto    speed-up against a quality metric for every cell, the Pareto frontier drawn and
- *             its points labelled with their settings
+ *   pareto    speed-up (with its 95% interval, axis from 0) against a quality metric for every
+ *             cell, the Pareto frontier drawn and its points labelled with their settings
  *   trace     per-call rel-L1 against step (or sigma) for chosen cells, the threshold as a
  *             dashed line, hits as filled points: why one scheduler caches more than another
  *

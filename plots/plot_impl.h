@@ -88,17 +88,27 @@ struct plot_metric {
     const char *format;         /* printf format of a value in a cell, e.g. "%.0f%%" */
     double scale;               /* shown value = stored value * scale */
     int higher_better;          /* 1 higher is better, 0 lower, -1 unknown */
-    int has_err;                /* 1: error bars from the repetitions */
+    int has_bars;               /* 1: bars low..high (plot_metric_value) */
+    int zero;                   /* 1: a time or speed-up, its axis starts at 0 */
 };
 
 /* The metric name (NULL: fallback) for c's sweep: 0, or -1 with *cause listing the known. */
 int plot_metric_find(struct plot_ctx *c, const char *name, const char *fallback,
                      struct plot_metric *m, char **cause);
-/* A cell's value of m (scaled) and its error (0 when none): 0, or 1 when the cell has none.
- * The value is +INFINITY for an image identical to its reference (PSNR, core/metrics.h):
- * callers draw it at plot_metric_identical_pos, labelled PLOT_IDENTICAL, never as a number. */
+/*
+ * A cell's value of m (scaled) and the ends of its bar, *low <= value <= *high (both the value
+ * when m has no bars): 0, or 1 when the cell has none.  Times (a summary: wall_ms, calls_ms)
+ * are the median with the interquartile range p25..p75, never mean ± sd, so no bar goes below
+ * 0 ms.  The speed-up has its interval speedup_lo..speedup_hi (asymmetric: the median of the
+ * paired rounds' ratios), or for a run stored before paired rounds its ± speedup_err clamped at
+ * 0; none for a run with too few rounds.  The value is +INFINITY for an image identical to its
+ * reference (PSNR, core/metrics.h), without a bar: callers draw it at
+ * plot_metric_identical_pos, labelled PLOT_IDENTICAL, never as a number.
+ */
 int plot_metric_value(struct plot_ctx *c, const struct plot_metric *m,
-                      const struct db_cell *cell, double *value, double *err);
+                      const struct db_cell *cell, double *value, double *low, double *high);
+/* For a metric whose axis starts at 0 (m->zero): `set {axis}range [0:*]`, else nothing. */
+void plot_metric_zero(FILE *f, const struct plot_metric *m, char axis);
 
 #define PLOT_IDENTICAL "identical"
 

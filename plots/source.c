@@ -320,16 +320,16 @@ plot_axis_value_label(const struct plot_axis *a, size_t i)
 /* ---- metrics ---- */
 
 static const struct plot_metric plot_metrics[] = {
-    {"wall_ms", "median wall time per image (ms)", "%.0f", 1, 0, 1},
-    {"calls_ms", "median model-call time per image (ms)", "%.0f", 1, 0, 1},
-    {"speedup", "speed-up over the uncached reference (x)", "%.2fx", 1, 1, 1},
-    {"hit_rate", "cache hit rate per model call (%)", "%.0f%%", 100, 1, 0},
-    {"hit_rate_step", "steps fully cached (%)", "%.0f%%", 100, 1, 0},
-    {"psnr", "PSNR against the reference (dB)", "%.1f", 1, 1, 0},
-    {"ssim", "SSIM against the reference", "%.3f", 1, 1, 0},
-    {"mae", "mean absolute error against the reference", "%.4f", 1, 0, 0},
-    {"max_abs", "largest absolute error against the reference", "%.3f", 1, 0, 0},
-    {"first_ms", "first generation's wall time (ms)", "%.0f", 1, 0, 0},
+    {"wall_ms", "median wall time per image (ms)", "%.0f", 1, 0, 1, 1},
+    {"calls_ms", "median model-call time per image (ms)", "%.0f", 1, 0, 1, 1},
+    {"speedup", "speed-up over the uncached reference (x)", "%.2fx", 1, 1, 1, 1},
+    {"hit_rate", "cache hit rate per model call (%)", "%.0f%%", 100, 1, 0, 0},
+    {"hit_rate_step", "steps fully cached (%)", "%.0f%%", 100, 1, 0, 0},
+    {"psnr", "PSNR against the reference (dB)", "%.1f", 1, 1, 0, 0},
+    {"ssim", "SSIM against the reference", "%.3f", 1, 1, 0, 0},
+    {"mae", "mean absolute error against the reference", "%.4f", 1, 0, 0, 0},
+    {"max_abs", "largest absolute error against the reference", "%.3f", 1, 0, 0, 0},
+    {"first_ms", "first generation's wall time (ms)", "%.0f", 1, 0, 0, 1},
 };
 #define PLOT_NMETRICS (sizeof plot_metrics / sizeof plot_metrics[0])
 
@@ -351,51 +351,82 @@ plot_detail(struct plot_ctx *c, const struct db_cell *cell)
     return c->detail_state[i] == 1 ? &c->details[i] : NULL;
 }
 
-/* A value from the run's summaries (median, stddev) or results; 1 when absent. */
+/* The median of a summary with its interquartile range as the bar; none when the quartiles
+ * do not bracket the median (not computed). */
+static void
+plot_summary_value(const struct stats *st, double *v, double *lo, double *hi)
+{
+    *v = st->median;
+    int iqr = st->p25 <= st->median && st->median <= st->p75;
+    *lo = iqr ? st->p25 : st->median;
+    *hi = iqr ? st->p75 : st->median;
+}
+
+/* A value from the run's summaries (median, IQR) or results; 1 when absent. */
 static int
 plot_detail_value(struct plot_ctx *c, const char *key, const struct db_cell *cell, double *v,
-                  double *err)
+                  double *lo, double *hi)
 {
     const struct db_run_detail *d = plot_detail(c, cell);
     if (d == NULL)
         return 1;
     for (size_t i = 0; i < d->nsummaries; i++)
         if (strcmp(d->summaries[i].key, key) == 0) {
-            *v = d->summaries[i].st.median;
-            *err = d->summaries[i].st.stddev;
+            plot_summary_value(&d->summaries[i].st, v, lo, hi);
             return 0;
         }
     const struct db_kv *r = db_run_result(d, key);
     if (r == NULL || !isfinite(r->num))
         return 1;
-    *v = r->num;
+    *v = *lo = *hi = r->num;
     return 0;
+}
+
+/* The speed-up's bar: its interval, else (stored before paired rounds) ± err clamped at 0. */
+static void
+plot_speedup_value(const struct db_cell *cell, double *v, double *lo, double *hi)
+{
+    *v = *lo = *hi = cell->speedup;
+    if (isfinite(cell->speedup_lo) && isfinite(cell->speedup_hi)) {
+        *lo = cell->speedup_lo;
+        *hi = cell->speedup_hi;
+    } else if (isnan(cell->rounds) && isfinite(cell->speedup_err)) {
+        *lo = fmax(0, cell->speedup - cell->speedup_err);
+        *hi = cell->speedup + cell->speedup_err;
+    }
 }
 
 int
 plot_metric_value(struct plot_ctx *c, const struct plot_metric *m, const struct db_cell *cell,
-                  double *value, double *err)
+                  double *value, double *low, double *high)
 {
-    double v = NAN, e = 0;
+    double v = NAN, lo = NAN, hi = NAN;
     const char *n = m->name;
     if (strcmp(n, "wall_ms") == 0 && cell->has_wall) {
-        v = cell->wall.median;
-        e = cell->wall.stddev;
+        plot_summary_value(&cell->wall, &v, &lo, &hi);
     } else if (strcmp(n, "speedup") == 0) {
-        v = cell->speedup;
-        e = cell->speedup_err;
+        plot_speedup_value(cell, &v, &lo, &hi);
     } else if (strcmp(n, "hit_rate") == 0 || strcmp(n, "hit_rate_step") == 0) {
         v = n[8] == '\0' ? cell->hit_rate : cell->hit_rate_step;
     } else if (strcmp(n, "psnr") == 0 || strcmp(n, "ssim") == 0) {
         v = n[0] == 'p' ? cell->psnr : cell->ssim;
-    } else if (plot_detail_value(c, n, cell, &v, &e) != 0) {
+    } else if (plot_detail_value(c, n, cell, &v, &lo, &hi) != 0) {
         return 1;
     }
     if (isnan(v) || (isinf(v) && v < 0))
         return 1;
     *value = v * m->scale;      /* +Inf (identical) stays +Inf */
-    *err = isfinite(e) && m->has_err ? e * m->scale : 0;
+    int bar = m->has_bars && isfinite(v) && isfinite(lo) && isfinite(hi);
+    *low = bar ? lo * m->scale : *value;
+    *high = bar ? hi * m->scale : *value;
     return 0;
+}
+
+void
+plot_metric_zero(FILE *f, const struct plot_metric *m, char axis)
+{
+    if (m->zero)
+        fprintf(f, "set %crange [0:*]\n", axis);
 }
 
 /* The finite range of m over the complete cells (lo > hi when none); *inf: any +Inf. */
@@ -403,14 +434,14 @@ static void
 plot_metric_finite_range(struct plot_ctx *c, const struct plot_metric *m, double *lo, double *hi,
                          int *inf)
 {
-    double v, e;
+    double v, bar_lo, bar_hi;
     *lo = INFINITY;
     *hi = -INFINITY;
     *inf = 0;
     for (size_t i = 0; i < c->ncells; i++) {
         const struct db_cell *cell = &c->cells[i];
         if (cell->kind != DB_RUN_CELL || cell->state != DB_COMPLETE ||
-            plot_metric_value(c, m, cell, &v, &e) != 0)
+            plot_metric_value(c, m, cell, &v, &bar_lo, &bar_hi) != 0)
             continue;
         if (isinf(v))
             *inf = 1;
@@ -477,10 +508,11 @@ plot_metric_find(struct plot_ctx *c, const char *name, const char *fallback,
             *m = plot_metrics[i];
             return 0;
         }
-    *m = (struct plot_metric){name, name, "%.3g", 1, -1, 0};
+    *m = (struct plot_metric){name, name, "%.3g", 1, -1, 0, 0};
     for (size_t i = 0; i < c->ncells; i++) {
-        double v, e;
-        if (c->cells[i].kind == DB_RUN_CELL && plot_metric_value(c, m, &c->cells[i], &v, &e) == 0)
+        double v, lo, hi;
+        if (c->cells[i].kind == DB_RUN_CELL &&
+            plot_metric_value(c, m, &c->cells[i], &v, &lo, &hi) == 0)
             return 0;
     }
     char *known = xstrdup("");

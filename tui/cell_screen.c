@@ -1,8 +1,9 @@
 /*
  * cell_screen.c - one run opened from the results: its image beside the uncached reference's and
  * the difference heatmap (half blocks, in the terminal's colours), its statistics as `fbw
- * show` prints them (db_show into a memory stream, wrapped to the panel), and its trace (the
- * first measured generation's rel-L1 per call against the threshold, hit or miss per call).
+ * show` prints them (db_show into a memory stream, wrapped to the panel: the speed-up with its
+ * interval, rounds and models, line for line), and its trace (the first measured generation's
+ * rel-L1 per call against the threshold, hit or miss per call).
  *
  * Everything is read once when the cell opens (a few milliseconds: the store, three small
  * PNGs) and owned by struct tui_cell until the next one opens.
@@ -189,9 +190,10 @@ tui_cell_draw_stats(struct tui *t)
         p->scroll = max > 0 ? max : 0;
     for (int i = p->scroll, y = p->y; i < (int)c->nlines && y < p->y + p->h; i++, y++) {
         const char *s = c->lines[i];
+        /* the speed-up's heading and estimate ("... paired rounds ..."), and the cache */
+        int value = strstr(s, "Speed-up") || strstr(s, "paired rounds") || strstr(s, "Cache:");
         enum tui_role role = strstr(s, "Warning") || strstr(s, "warning") ? TUI_ROLE_WARN
-                             : strstr(s, "faster") || strstr(s, "Cache:") ? TUI_ROLE_VALUE
-                                                                           : TUI_ROLE_NORMAL;
+                             : value ? TUI_ROLE_VALUE : TUI_ROLE_NORMAL;
         tui_draw_text(y, p->x, p->w, role, s);
     }
 }

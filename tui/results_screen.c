@@ -1,11 +1,15 @@
 /*
  * results_screen.c - the results browser: one sweep's runs as a table (the settings on its axes,
- * state, median time ± spread, speed-up, hit rate, PSNR, SSIM), sortable by any column,
+ * state, median time ± spread, speed-up with its 95% interval, paired rounds with the disturbed
+ * ones, hit rate, PSNR, SSIM), sortable by any column,
  * filtered with `/`, and the best values of each metric marked as torch.utils.benchmark's
  * Compare colours them: within 1% of the column's best green and bold (and a `*`), within 10%
  * blue, twice as bad or worse dim red.  An image identical to its reference (PSNR +Inf,
  * core/metrics.h) reads "identical" and is marked best; the others are weighed against the
  * best finite PSNR.
+ *
+ * Columns take the width their texts need, up to a cap, so a narrow sweep leaves room for the
+ * speed-up's interval ("1.93 [1.85,2.01]"); where even that is too narrow, the estimate alone.
  *
  * The table is read from the store (db_cells_list) when stale: on entering, after each run
  * the background sweep finishes, and every two seconds while it runs.  The selection follows
@@ -20,6 +24,7 @@
 #include <string.h>
 
 #include "core/metrics.h"
+#include "db/export.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -37,9 +42,10 @@ static const struct tui_results_col tui_results_cols[TUI_COL_COUNT] = {
     [TUI_COL_Z] = {"z", 5, 14, 7, 0, 0},
     [TUI_COL_STATE] = {"state", 8, 9, 5, 0, 0},
     [TUI_COL_TIME] = {"median ms ± sd", 11, 19, 10, 1, -1},
-    [TUI_COL_SPEEDUP] = {"speed-up", 7, 14, 7, 1, 1},
+    [TUI_COL_SPEEDUP] = {"speed-up", 7, 17, 7, 1, 1},   /* 17: "1.93 [1.85,2.01]" and a mark */
+    [TUI_COL_ROUNDS] = {"rounds", 6, 7, 2, 1, 0},       /* "10 (1)": 1 of 10 disturbed */
     [TUI_COL_HITS] = {"hits", 7, 8, 6, 1, 1},
-    [TUI_COL_PSNR] = {"PSNR dB", 9, 9, 4, 1, 1},     /* 9: "identical" */
+    [TUI_COL_PSNR] = {"PSNR dB", 9, 10, 4, 1, 1},    /* 10: "identical" and a mark */
     [TUI_COL_SSIM] = {"SSIM", 7, 8, 3, 1, 1},
 };
 
@@ -69,6 +75,7 @@ tui_results_value(const struct tui_results *r, const struct db_cell *c, int col)
     case TUI_COL_STATE: return (double)c->state + (c->kind == DB_RUN_REFERENCE ? 10 : 0);
     case TUI_COL_TIME: return c->has_wall ? c->wall.median : NAN;
     case TUI_COL_SPEEDUP: return c->speedup;
+    case TUI_COL_ROUNDS: return c->rounds;
     case TUI_COL_HITS: return c->hit_rate;
     case TUI_COL_PSNR: return c->psnr;
     case TUI_COL_SSIM: return c->ssim;
@@ -99,10 +106,8 @@ tui_results_text(const struct tui_results *r, const struct db_cell *c, int col, 
         if (c->has_wall)
             snprintf(buf, n, "%.1f ± %.1f", c->wall.median, c->wall.stddev);
         break;
-    case TUI_COL_SPEEDUP:
-        if (isfinite(v))
-            snprintf(buf, n, "%.2f ± %.2f", v, c->speedup_err);
-        break;
+    case TUI_COL_SPEEDUP: db_speedup_brief(c, 0, buf, n); break;
+    case TUI_COL_ROUNDS: db_rounds_brief(c, buf, n); break;
     case TUI_COL_HITS: if (isfinite(v)) snprintf(buf, n, "%.1f%%", 100 * v); break;
     case TUI_COL_PSNR:
         if (isfinite(v))
@@ -174,6 +179,24 @@ tui_results_best(struct tui_results *r)
                 continue;
             if (isnan(r->best[col]) || (better > 0 ? v > r->best[col] : v < r->best[col]))
                 r->best[col] = v;
+        }
+    }
+}
+
+/* The widest text of each column over its head (with the sort mark) and every run, with the
+ * best mark of a metric column. */
+static void
+tui_results_fit(struct tui_results *r)
+{
+    char buf[128];
+    for (int col = 0; col < TUI_COL_COUNT; col++) {
+        int mark = tui_results_cols[col].better != 0;
+        r->fit[col] = !tui_results_has_col(r, col) ? 0
+                      : tui_text_width(tui_results_head(r, col)) + 1 + mark;
+        for (size_t i = 0; i < r->ncells && r->fit[col] > 0; i++) {
+            tui_results_text(r, &r->cells[i], col, buf, sizeof buf);
+            int w = tui_text_width(buf) + mark;
+            r->fit[col] = w > r->fit[col] ? w : r->fit[col];
         }
     }
 }
@@ -263,6 +286,7 @@ tui_results_load(struct tui *t, struct db *db)
     r->sweep_name = xstrdup(info.name);
     r->sweep_status = xstrdup(info.status);
     tui_results_set_axes(r, info.spec);
+    tui_results_fit(r);
     db_sweep_info_release(&info);
     free(r->error);
     r->error = NULL;
@@ -323,9 +347,10 @@ tui_results_columns(struct tui_results *r, int width)
 {
     struct tui_colspec spec[TUI_COL_COUNT];
     for (int c = 0; c < TUI_COL_COUNT; c++) {
-        int priority = tui_results_has_col(r, c) ? tui_results_cols[c].priority : -1;
-        spec[c] = (struct tui_colspec){tui_results_cols[c].min, tui_results_cols[c].want,
-                                       priority};
+        const struct tui_results_col *k = &tui_results_cols[c];
+        int priority = tui_results_has_col(r, c) ? k->priority : -1;
+        int want = r->fit[c] < k->min ? k->min : r->fit[c] > k->want ? k->want : r->fit[c];
+        spec[c] = (struct tui_colspec){k->min, want, priority};
         if (!tui_results_has_col(r, c))
             spec[c].min = spec[c].want = width + 1;     /* never fits: dropped first */
     }
@@ -364,6 +389,10 @@ tui_results_draw_cellrow(struct tui *t, int y, const struct db_cell *c, int sele
         tui_results_text(r, c, col, buf, sizeof buf);
         enum tui_role best = tui_results_role(r, c, col), role = selected ? TUI_ROLE_SEL : best;
         int tw = tui_text_width(buf), x = r->colx[col], room = w - metric;
+        if (col == TUI_COL_SPEEDUP && tw > room && isfinite(c->speedup)) {
+            snprintf(buf, sizeof buf, "%.2f", c->speedup);    /* no room for the interval */
+            tw = tui_text_width(buf);
+        }
         if (tui_results_cols[col].right && tw < room)
             x += room - tw;
         tui_draw_text(y, x, r->colx[col] + room - x, role, buf);

@@ -103,8 +103,10 @@ tui_runview_draw_current(struct tui *t, const struct tui_run_layout *l)
                    r->reference ? "  (uncached)" : "");
     if (c.h < 2)
         return;
+    /* Measured generations run in rounds (every member of the group once per round). */
+    const char *phase = strcmp(r->phase, "measure") == 0 ? "round" : r->phase;
     x = c.x + tui_draw_textf(c.y + 1, c.x, c.w, TUI_ROLE_NORMAL, "%s %d/%d  step %d/%d  ",
-                             r->phase, r->rep + 1, r->reps, r->step + 1, r->steps);
+                             phase, r->rep + 1, r->reps, r->step + 1, r->steps);
     int bar = c.x + c.w - x > 40 ? 40 : c.x + c.w - x;
     if (bar > 10) {
         tui_draw_bar(c.y + 1, x, bar, r->steps ? (double)(r->step + 1) / r->steps : 0,

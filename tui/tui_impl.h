@@ -224,7 +224,7 @@ struct tui_editor {
 
 enum tui_col {
     TUI_COL_RUN, TUI_COL_X, TUI_COL_Y, TUI_COL_Z, TUI_COL_STATE, TUI_COL_TIME,
-    TUI_COL_SPEEDUP, TUI_COL_HITS, TUI_COL_PSNR, TUI_COL_SSIM, TUI_COL_COUNT
+    TUI_COL_SPEEDUP, TUI_COL_ROUNDS, TUI_COL_HITS, TUI_COL_PSNR, TUI_COL_SSIM, TUI_COL_COUNT
 };
 
 struct tui_results {
@@ -241,6 +241,7 @@ struct tui_results {
     struct tui_line filter;
     double best[TUI_COL_COUNT]; /* per metric column, over complete cells */
     int colx[TUI_COL_COUNT], colw[TUI_COL_COUNT];   /* drawn geometry, for clicks */
+    int fit[TUI_COL_COUNT];     /* the widest text of each column (head, every run) */
     double loaded_at;
     int stale;                  /* reload from the store before drawing */
     char *error;

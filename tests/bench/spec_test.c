@@ -371,7 +371,7 @@ test_set_fixed(void **state)
     assert_string_equal(s.fixed[SWEEP_KNOB_STEPS].text, "30");
     assert_true(s.fixed[SWEEP_KNOB_STEPS].num == 30);
     assert_true(isnan(s.fixed[SWEEP_KNOB_SAMPLER].num));
-    assert_int_equal(s.repeat, 3);
+    assert_int_equal(s.repeat, 10);     /* the fewest rounds with [x(2), x(9)] at 95% */
     assert_int_equal(s.warmup, 1);
     assert_int_equal(sweep_spec_set_fixed(&s, "steps", "20", &cause), 0);
     assert_string_equal(s.fixed[SWEEP_KNOB_STEPS].text, "20");
@@ -417,7 +417,7 @@ test_json_canonical(void **state)
         "{\"fixed\":{\"residual_diff_threshold\":\"0.1\",\"max_consecutive_cache_hits\":\"-1\","
         "\"start\":\"0\",\"end\":\"1\",\"sampler\":\"euler\",\"scheduler\":\"simple\","
         "\"steps\":\"30\",\"cfg\":\"3\",\"seed\":\"0\",\"class\":\"0\",\"model\":\"\","
-        "\"compile\":\"none\"},\"repeat\":3,\"warmup\":1,\"budget_s\":0}");
+        "\"compile\":\"none\"},\"repeat\":10,\"warmup\":1,\"budget_s\":0}");
     free(c);
     sweep_spec_release(&s);
 

@@ -306,6 +306,19 @@ capture(struct db *db, int64_t id, int format)
     return text;
 }
 
+/* db_export's JSON of sweep, parsed (the caller frees it with json_decref). */
+static json_t *
+capture_json(struct db *db, int64_t sweep)
+{
+    char *text = capture(db, sweep, DB_FORMAT_JSON);
+    json_error_t e;
+    json_t *root = json_loads(text, 0, &e);
+    if (root == NULL)
+        fail_msg("JSON does not parse: %s (line %d):\n%s", e.text, e.line, text);
+    free(text);
+    return root;
+}
+
 /* capture() must give exactly want. */
 static void
 expect_capture(struct db *db, int64_t id, int format, const char *want)
@@ -324,18 +337,18 @@ test_create_open_reopen(void **state)
     char *path = test_tmppath("create.db");
     struct db *db = open_ok(path);
     assert_int_equal(db_schema_version(db), db_latest_version());
-    assert_int_equal(db_latest_version(), 2);
+    assert_int_equal(db_latest_version(), 3);
     int64_t id = sweep_ok(db, "s", "spec", 0);
     db_close(db);
     assert_int_equal(read_u32(path, 68), 0x66627731);    /* "fbw1" */
-    assert_int_equal(read_u32(path, 60), 2);
+    assert_int_equal(read_u32(path, 60), 3);
     db = open_ok(path);
     assert_int_equal(sweep_ok(db, "s", "spec", 1), id);
     db_close(db);
     struct db *ro = NULL;
     char *cause = NULL;
     assert_int_equal(db_open_readonly(path, &ro, &cause), 0);
-    assert_int_equal(db_schema_version(ro), 2);
+    assert_int_equal(db_schema_version(ro), 3);
     db_close(ro);
     free(path);
 }
@@ -371,8 +384,8 @@ test_refuses_newer_schema(void **state)
     (void)state;
     char *path = test_tmppath("newer.db");
     db_close(open_ok(path));
-    patch_u32(path, 60, 3);
-    expect_open_fails(path, 0, "written by a newer fbw (schema 3 > 2); upgrade fbw");
+    patch_u32(path, 60, 4);
+    expect_open_fails(path, 0, "written by a newer fbw (schema 4 > 3); upgrade fbw");
     expect_open_fails(path, 1, "newer fbw");
     free(path);
 }
@@ -395,10 +408,10 @@ test_migrates_v1_with_data(void **state)
     db_close(db);
 
     /* Readers do not migrate. */
-    expect_open_fails(path, 1, "has schema 1 but this fbw reads 2");
+    expect_open_fails(path, 1, "has schema 1 but this fbw reads 3");
 
     db = open_ok(path);
-    assert_int_equal(db_schema_version(db), 2);
+    assert_int_equal(db_schema_version(db), 3);
     struct db_run_detail d;
     assert_int_equal(db_run_get(db, run, &d, &cause), 0);
     assert_int_equal(d.run.state, DB_COMPLETE);
@@ -779,15 +792,17 @@ test_export_csv(void **state)
     (void)state;
     struct study s;
     study_init(&s, "csv.db");
-    /* Seconds, as hyperfine: cell 2's mean 100 ms is 0.1; "dit|a" needs no quoting in CSV. */
+    /* Seconds, as hyperfine: cell 2's mean 100 ms is 0.1; "dit|a" needs no quoting in CSV.  A
+     * store written before paired rounds: speedup_err set, the 8 columns after ssim empty. */
     const char *want =
         "cell,kind,state,mean,stddev,median,min,max,n,speedup,speedup_err,hit_rate,psnr,ssim,"
-        "parameter_cache,parameter_model,parameter_sampler,parameter_threshold\n"
-        "2,cell,complete,0.1,0.002,0.1,0.098,0.103,5,1.83,0.05,0.3,34.21,0.9812,,dit|a,euler,"
-        "0.1\n"
-        "3,cell,complete,0.12,0.003,0.12,0.116,0.125,5,1.525,0.05,0.3,34.21,0.9812,,dit|b,euler,"
-        "0.2\n"
-        "1,reference,complete,0.183,0.004,0.183,0.178,0.19,5,,,,,,off,dit|a,euler,\n";
+        "speedup_lo,speedup_hi,ci_level,rounds,rounds_disturbed,flop_speedup,time_speedup,"
+        "efficiency,parameter_cache,parameter_model,parameter_sampler,parameter_threshold\n"
+        "2,cell,complete,0.1,0.002,0.1,0.098,0.103,5,1.83,0.05,0.3,34.21,0.9812,,,,,,,,,,dit|a,"
+        "euler,0.1\n"
+        "3,cell,complete,0.12,0.003,0.12,0.116,0.125,5,1.525,0.05,0.3,34.21,0.9812,,,,,,,,,,"
+        "dit|b,euler,0.2\n"
+        "1,reference,complete,0.183,0.004,0.183,0.178,0.19,5,,,,,,,,,,,,,,off,dit|a,euler,\n";
     expect_capture(s.db, s.sweep, DB_FORMAT_CSV, want);
     study_release(&s);
 }
@@ -798,12 +813,8 @@ test_export_json(void **state)
     (void)state;
     struct study s;
     study_init(&s, "json.db");
-    char *text = capture(s.db, s.sweep, DB_FORMAT_JSON);
-    json_error_t e;
-    json_t *root = json_loads(text, 0, &e);
-    if (root == NULL)
-        fail_msg("JSON does not parse: %s (line %d)", e.text, e.line);
-    assert_int_equal(json_integer_value(json_object_get(root, "schema")), 2);
+    json_t *root = capture_json(s.db, s.sweep);
+    assert_int_equal(json_integer_value(json_object_get(root, "schema")), db_latest_version());
     json_t *sweep = json_object_get(root, "sweep");
     assert_string_equal(json_string_value(json_object_get(sweep, "name")), "study");
     assert_string_equal(json_string_value(json_object_get(json_object_get(sweep, "spec"), "x")),
@@ -825,6 +836,10 @@ test_export_json(void **state)
     json_t *wall = json_object_get(json_object_get(c2, "summaries"), "wall_ms");
     assert_close(json_real_value(json_object_get(wall, "p95")), 102.8, 1e-12, 0);
     assert_true(json_is_true(json_object_get(wall, "first_slow")));
+    /* Stored before paired rounds: speedup_err kept, the interval and rounds keys null. */
+    assert_close(json_real_value(json_object_get(metrics, "speedup_err")), 0.05, 1e-12, 0);
+    assert_true(json_is_null(json_object_get(metrics, "speedup_lo")));
+    assert_true(json_is_null(json_object_get(metrics, "rounds")));
     assert_int_equal(json_array_size(json_object_get(c2, "samples")), 6);
     assert_int_equal(json_array_size(json_object_get(c2, "artifacts")), 2);
     json_t *ref = json_array_get(results, 2);
@@ -832,7 +847,6 @@ test_export_json(void **state)
     assert_true(json_is_null(json_object_get(ref, "ref_id")));
     assert_true(json_is_null(json_object_get(ref, "trace")));
     json_decref(root);
-    free(text);
     study_release(&s);
 }
 
@@ -842,18 +856,26 @@ test_export_markdown(void **state)
     (void)state;
     struct study s;
     study_init(&s, "md.db");
-    /* Relative to the fastest (cell 2, 100 ± 2 ms), hyperfine's propagation:
-     *   cell 3: 1.2 * sqrt((3/120)^2 + (2/100)^2) = 0.0384 -> 1.20 ± 0.04
-     *   ref:   1.83 * sqrt((4/183)^2 + (2/100)^2) = 0.0542 -> 1.83 ± 0.05
-     * sampler is the same in every cell and cache is set only on the reference, so neither is
-     * a column; `|` is escaped. */
+    /* A store written before paired rounds: the speed-up as stored, "x× ± err" (1.525 is
+     * 1.52499999... as a double, so "1.52"), no models, rounds or interval; the reference has
+     * no speed-up.  sampler is the same in every cell and cache is set only on the reference,
+     * so neither is a column; `|` is escaped. */
     const char *want =
-        "| Cell | model | threshold | Mean [ms] | Min [ms] | Max [ms] | Relative | hit rate "
-        "| PSNR |\n"
-        "|:---|:---|:---|---:|---:|---:|---:|---:|---:|\n"
-        "| 2 | dit\\|a | 0.1 | 100.0 ± 2.0 | 98.0 | 103.0 | 1.00 | 30.0 % | 34.21 |\n"
-        "| 3 | dit\\|b | 0.2 | 120.0 ± 3.0 | 116.0 | 125.0 | 1.20 ± 0.04 | 30.0 % | 34.21 |\n"
-        "| 1 (ref) | dit\\|a |  | 183.0 ± 4.0 | 178.0 | 190.0 | 1.83 ± 0.05 |  |  |\n";
+        "| Cell | model | threshold | Mean [ms] | Min [ms] | Max [ms] | speed-up [95% CI] "
+        "| S_flop | S_time | efficiency | rounds (disturbed) | hit rate | PSNR |\n"
+        "|:---|:---|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        "| 2 | dit\\|a | 0.1 | 100.0 ± 2.0 | 98.0 | 103.0 | 1.83× ± 0.05 |  |  |  |  | 30.0 % "
+        "| 34.21 |\n"
+        "| 3 | dit\\|b | 0.2 | 120.0 ± 3.0 | 116.0 | 125.0 | 1.52× ± 0.05 |  |  |  |  | 30.0 % "
+        "| 34.21 |\n"
+        "| 1 (ref) | dit\\|a |  | 183.0 ± 4.0 | 178.0 | 190.0 |  |  |  |  |  |  |  |\n"
+        "\nspeed-up: the median of the paired rounds' ratios, uncached reference time / cell "
+        "time, with its distribution-free 95% confidence interval from binomial order "
+        "statistics of the per-round log ratios (asv's method); (n<6): too few rounds for an "
+        "interval; ± a propagated sd, in runs stored before paired rounds.  S_flop: the "
+        "FLOP-modelled speed-up (what cache-dit calls speed-up); S_time: the time-modelled one "
+        "(per-call costs measured in the run × the calls made); efficiency = speed-up / "
+        "S_flop.\n";
     expect_capture(s.db, s.sweep, DB_FORMAT_MD, want);
     assert_int_equal(db_format_parse("markdown"), DB_FORMAT_MD);
     assert_int_equal(db_format_parse("xml"), -1);
@@ -882,7 +904,9 @@ test_show(void **state)
         "  Warning: The first measured generation was significantly slower than the rest "
         "(103.0 ms).",
         "'--warmup'",
-        "  1.83 ± 0.05 × faster than the uncached reference (run 1)\n",
+        "  Speed-up over the uncached reference (run 1):\n"
+        "    1.83x ± 0.05 (ratio of the medians ± propagated sd, stored before paired rounds)\n"
+        "  Cache:",
         "  Cache: 12/40 calls hit (hit rate 30.0 % per call, 25.0 % per step), steps hit: "
         "5-9, 12\n",
         "  Image vs reference: PSNR 34.21 dB, SSIM 0.9812, MAE 0.00310, max 0.08200\n",
@@ -896,8 +920,9 @@ test_show(void **state)
     free(text);
     text = capture(s.db, s.ref, -1);
     expect_contains(text, "Reference 1: model=dit|a\n  Settings: cache=off, sampler=euler\n");
-    expect_contains(text, "Uncached reference");
-    assert_null(strstr(text, "faster"));
+    expect_contains(text, "  Uncached reference: the baseline of its cells' speed-up and image "
+                          "diff\n");      /* no rounds in a store written before them */
+    assert_null(strstr(text, "Speed-up"));
     free(text);
     assert_int_equal(db_show(s.db, 99, stdout, &cause), 1);
     study_release(&s);
@@ -926,15 +951,12 @@ test_identical(void **state)
     db_cells_free(cells, n);
 
     char *text = capture(s.db, s.sweep, DB_FORMAT_CSV);
-    expect_contains(text, "\n3,cell,complete,0.12,0.003,0.12,0.116,0.125,5,1.525,0.05,0.3,+inf,1,");
+    expect_contains(text, "\n3,cell,complete,0.12,0.003,0.12,0.116,0.125,5,1.525,0.05,0.3,+inf,1,"
+                          ",,,,,,,,,dit|b,");
     assert_null(strstr(text, "100"));
     free(text);
 
-    text = capture(s.db, s.sweep, DB_FORMAT_JSON);
-    json_error_t e;
-    json_t *root = json_loads(text, 0, &e);
-    if (root == NULL)
-        fail_msg("JSON does not parse: %s (line %d)", e.text, e.line);
+    json_t *root = capture_json(s.db, s.sweep);
     json_t *results = json_object_get(root, "results");
     json_t *m2 = json_object_get(json_array_get(results, 0), "metrics");
     json_t *m3 = json_object_get(json_array_get(results, 1), "metrics");
@@ -946,11 +968,10 @@ test_identical(void **state)
     assert_null(json_object_get(json_object_get(json_array_get(results, 2), "metrics"),
                                 "identical"));    /* the reference has no psnr */
     json_decref(root);
-    free(text);
 
     text = capture(s.db, s.sweep, DB_FORMAT_MD);
-    expect_contains(text, "| 3 | dit\\|b | 0.2 | 120.0 ± 3.0 | 116.0 | 125.0 | 1.20 ± 0.04 | "
-                          "30.0 % | identical |\n");
+    expect_contains(text, "| 3 | dit\\|b | 0.2 | 120.0 ± 3.0 | 116.0 | 125.0 | 1.52× ± 0.05 |  "
+                          "|  |  |  | 30.0 % | identical |\n");
     free(text);
 
     text = capture(s.db, s.c3, -1);
@@ -969,6 +990,238 @@ test_identical(void **state)
     assert_null(strstr(text, "inf"));
     free(text);
     study_release(&s);
+}
+
+/* ---- paired rounds: the speed-up with its interval ----
+ *
+ * Sweep "paired", as the paired-round runner stores it: reference run 1 (cache=off; 10 rounds,
+ * 1 disturbed) and cells 2, 3, 4 (threshold 0.1, 0.2, 0.3), every run n 5 with the wall times
+ * of the study (cells 100 ± 2 ms, the reference 183 ± 4 ms).  The cells' speed-ups, chosen so
+ * that every shown figure is exact to the digits printed:
+ *   cell 2  faster: 1.92 [1.80, 2.04], coverage 0.979, 10 rounds (1 disturbed), 1.95 over the
+ *           undisturbed ones; FLOP-modelled 2.4, time-modelled 2.0; efficiency 1.92 / 2.4 =
+ *           0.80 [1.80 / 2.4, 2.04 / 2.4] = [0.75, 0.85]; 2.0 inside [1.80 / 1.05, 2.04 * 1.05]
+ *           = [1.71, 2.14], so model_stray 0.
+ *   cell 3  slower: 0.80 [0.75, 0.85], 10 rounds (0 disturbed): 1 / 0.80 = 1.25x slower, the
+ *           bounds inverted and swapped [1 / 0.85, 1 / 0.75] = [1.18, 1.33]; FLOP-modelled
+ *           1.25, time-modelled 1.05, outside [0.75 / 1.05, 0.85 * 1.05] = [0.71, 0.89]: model
+ *           stray 1; efficiency 0.80 / 1.25 = 0.64 [0.60, 0.68].
+ *   cell 4  3 rounds, too few for a 95% interval (6 needed: 1 - 2^(1-6) = 0.969 >= 0.95, and
+ *           1 - 2^(1-5) = 0.9375 < 0.95): 1.40, lo/hi/coverage/model_stray NULL; FLOP-modelled
+ *           1.75, time-modelled 1.5, efficiency 0.80 (no interval).
+ * Each cell also has hit rate 0.3, PSNR 34.21, SSIM 0.9812.
+ */
+#define PAIRED_METHOD "median of paired round ratios, binomial order-statistic CI"
+
+static void
+paired_complete(struct db *db, int64_t run, struct stats wall, const struct db_metric *m,
+                size_t n)
+{
+    struct db_summary sum = { "wall_ms", wall };
+    struct db_run_result r = { .summaries = &sum, .nsummaries = 1, .metrics = m, .nmetrics = n };
+    complete_ok(db, run, &r);
+}
+
+/* Cell run with speedup s [lo, hi] (coverage cov), rounds and disturbed, the models, the
+ * efficiency e [elo, ehi] and model_stray. */
+static void
+paired_cell(struct db *db, int64_t run, const double v[13])
+{
+    struct db_metric m[] = {
+        { "speedup", v[0], NULL }, { "speedup_lo", v[1], NULL }, { "speedup_hi", v[2], NULL },
+        { "speedup_level", 0.95, NULL }, { "speedup_coverage", v[3], NULL },
+        { "speedup_method", NAN, PAIRED_METHOD }, { "rounds", v[4], NULL },
+        { "rounds_disturbed", v[5], NULL }, { "speedup_clean", v[6], NULL },
+        { "flop_speedup", v[7], NULL }, { "time_speedup", v[8], NULL },
+        { "efficiency", v[9], NULL }, { "efficiency_lo", v[10], NULL },
+        { "efficiency_hi", v[11], NULL }, { "model_stray", v[12], NULL },
+        { "hit_rate", 0.3, NULL }, { "psnr", 34.21, NULL }, { "ssim", 0.9812, NULL },
+    };
+    paired_complete(db, run, study_stats(100, 2, 98, 103), m, sizeof m / sizeof m[0]);
+}
+
+/* The "paired" store in memory; *sweep is its id (runs 1 .. 4 as above). */
+static struct db *
+paired_open(int64_t *sweep)
+{
+    struct db *db = open_ok(":memory:");
+    *sweep = sweep_ok(db, "paired", "{\"x\": \"threshold=0.1,0.2,0.3\"}", 0);
+    struct db_param p_ref[] = { { "cache", "off", NAN } };
+    struct db_param p[3][1] = { { { "threshold", "0.1", 0.1 } }, { { "threshold", "0.2", 0.2 } },
+                                { { "threshold", "0.3", 0.3 } } };
+    int64_t ref = ensure_ok(db, *sweep, DB_RUN_REFERENCE, -1, "ref", 0, p_ref, 1, DB_WAITING);
+    const char *hash[3] = { "c2", "c3", "c4" };
+    int64_t cell[3];
+    for (int i = 0; i < 3; i++)
+        cell[i] = ensure_ok(db, *sweep, DB_RUN_CELL, i, hash[i], ref, p[i], 1, DB_WAITING);
+    assert_int_equal(ref, 1);
+    assert_int_equal(cell[2], 4);
+    struct db_metric m_ref[] = { { "rounds", 10, NULL }, { "rounds_disturbed", 1, NULL } };
+    paired_complete(db, ref, study_stats(183, 4, 178, 190), m_ref, 2);
+    static const double v[3][13] = {
+        { 1.92, 1.80, 2.04, 0.979, 10, 1, 1.95, 2.4, 2.0, 0.8, 0.75, 0.85, 0 },
+        { 0.80, 0.75, 0.85, 0.979, 10, 0, 0.80, 1.25, 1.05, 0.64, 0.60, 0.68, 1 },
+        { 1.40, NAN, NAN, NAN, 3, 0, 1.40, 1.75, 1.5, 0.8, NAN, NAN, NAN },
+    };
+    for (int i = 0; i < 3; i++)
+        paired_cell(db, cell[i], v[i]);
+    return db;
+}
+
+/* The new keys read into struct db_cell by the one results query, NAN where stored NULL. */
+static void
+test_paired_cells(void **state)
+{
+    (void)state;
+    int64_t sweep;
+    struct db *db = paired_open(&sweep);
+    struct db_cell *c = NULL;
+    size_t n = 0;
+    char *cause = NULL;
+    assert_int_equal(db_cells_list(db, sweep, &c, &n, &cause), 0);
+    assert_int_equal(n, 4);
+    assert_close(c[0].speedup, 1.92, 0, 0);
+    assert_close(c[0].speedup_lo, 1.80, 0, 0);
+    assert_close(c[0].speedup_hi, 2.04, 0, 0);
+    assert_close(c[0].speedup_coverage, 0.979, 0, 0);
+    assert_close(c[0].rounds, 10, 0, 0);
+    assert_close(c[0].rounds_disturbed, 1, 0, 0);
+    assert_close(c[0].flop_speedup, 2.4, 0, 0);
+    assert_close(c[0].time_speedup, 2.0, 0, 0);
+    assert_close(c[0].efficiency, 0.8, 0, 0);
+    assert_close(c[0].model_stray, 0, 0, 0);
+    assert_true(isnan(c[0].speedup_err));
+    assert_close(c[1].model_stray, 1, 0, 0);
+    assert_true(isnan(c[2].speedup_lo) && isnan(c[2].speedup_hi));
+    assert_true(isnan(c[2].speedup_coverage) && isnan(c[2].model_stray));
+    assert_close(c[2].rounds, 3, 0, 0);
+    assert_int_equal(c[3].kind, DB_RUN_REFERENCE);
+    assert_close(c[3].rounds, 10, 0, 0);
+    assert_true(isnan(c[3].speedup) && isnan(c[3].flop_speedup));
+    char buf[64];
+    assert_string_equal(db_speedup_brief(&c[0], 0, buf, sizeof buf), "1.92 [1.80,2.04]");
+    assert_string_equal(db_speedup_brief(&c[0], 1, buf, sizeof buf), "1.92× [1.80, 2.04]");
+    assert_string_equal(db_speedup_brief(&c[2], 0, buf, sizeof buf), "1.40 (n<6)");
+    assert_string_equal(db_speedup_brief(&c[3], 0, buf, sizeof buf), "");
+    assert_string_equal(db_rounds_brief(&c[0], buf, sizeof buf), "10 (1)");
+    assert_string_equal(db_rounds_brief(&c[3], buf, sizeof buf), "10 (1)");
+    db_cells_free(c, n);
+    db_close(db);
+}
+
+static void
+test_paired_show(void **state)
+{
+    (void)state;
+    int64_t sweep;
+    struct db *db = paired_open(&sweep);
+    char *text = capture(db, 2, -1);
+    expect_contains(text,
+        "  Speed-up over the uncached reference (run 1):\n"
+        "    1.92x [1.80, 2.04] (95% CI, achieved 97.9%, median of 10 paired rounds, 1 disturbed)\n"
+        "    undisturbed rounds only: 1.95x\n"
+        "    method: " PAIRED_METHOD "\n"
+        "    FLOP-modelled (what cache-dit calls speed-up): 2.40x (the model FLOPs the cache "
+        "saves; no timing)\n"
+        "    time-modelled: 2.00x (the per-call costs measured in this run times the calls "
+        "made)\n"
+        "    efficiency = measured / FLOP-modelled 0.80 [0.75, 0.85]\n");
+    assert_null(strstr(text, "strays"));
+    assert_null(strstr(text, "x ±"));     /* no propagated sd */
+    free(text);
+
+    text = capture(db, 3, -1);
+    expect_contains(text, "    0.80x [0.75, 0.85] (95% CI, achieved 97.9%, median of 10 paired "
+                          "rounds, 0 disturbed) = 1.25x slower [1.18, 1.33]\n");
+    assert_null(strstr(text, "undisturbed"));   /* none disturbed: the same estimate */
+    expect_contains(text, "    efficiency = measured / FLOP-modelled 0.64 [0.60, 0.68]\n");
+    expect_contains(text, "\n  Warning: measured speed-up strays from the time model beyond its "
+                          "interval: time-modelled 1.05x lies outside [0.71, 0.89], the 95% "
+                          "interval widened by 5%.");
+    free(text);
+
+    text = capture(db, 4, -1);
+    expect_contains(text, "    1.40x (median of 3 paired rounds, 0 disturbed); no 95% interval: "
+                          "too few rounds (n=3; 6 needed)\n");
+    expect_contains(text, "    efficiency = measured / FLOP-modelled 0.80\n");
+    assert_null(strstr(text, "["));
+    assert_null(strstr(text, "strays"));
+    free(text);
+
+    text = capture(db, 1, -1);
+    expect_contains(text, "  Uncached reference: the baseline of its cells' speed-up and image "
+                          "diff (10 paired rounds, 1 disturbed)\n");
+    free(text);
+    db_close(db);
+}
+
+static void
+test_paired_exports(void **state)
+{
+    (void)state;
+    int64_t sweep;
+    struct db *db = paired_open(&sweep);
+    /* CSV: speedup_err empty for runs with rounds; ci_level is the coverage achieved; cell 4's
+     * interval and coverage empty; the reference has rounds but no speed-up. */
+    expect_capture(db, sweep, DB_FORMAT_CSV,
+        "cell,kind,state,mean,stddev,median,min,max,n,speedup,speedup_err,hit_rate,psnr,ssim,"
+        "speedup_lo,speedup_hi,ci_level,rounds,rounds_disturbed,flop_speedup,time_speedup,"
+        "efficiency,parameter_cache,parameter_threshold\n"
+        "2,cell,complete,0.1,0.002,0.1,0.098,0.103,5,1.92,,0.3,34.21,0.9812,1.8,2.04,0.979,10,1,"
+        "2.4,2,0.8,,0.1\n"
+        "3,cell,complete,0.1,0.002,0.1,0.098,0.103,5,0.8,,0.3,34.21,0.9812,0.75,0.85,0.979,10,0,"
+        "1.25,1.05,0.64,,0.2\n"
+        "4,cell,complete,0.1,0.002,0.1,0.098,0.103,5,1.4,,0.3,34.21,0.9812,,,,3,0,1.75,1.5,0.8,,"
+        "0.3\n"
+        "1,reference,complete,0.183,0.004,0.183,0.178,0.19,5,,,,,,,,,10,1,,,,off,\n");
+
+    char *text = capture(db, sweep, DB_FORMAT_MD);
+    expect_contains(text,
+        "| Cell | threshold | Mean [ms] | Min [ms] | Max [ms] | speed-up [95% CI] | S_flop "
+        "| S_time | efficiency | rounds (disturbed) | hit rate | PSNR |\n"
+        "|:---|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        "| 2 | 0.1 | 100.0 ± 2.0 | 98.0 | 103.0 | 1.92× [1.80, 2.04] | 2.40× | 2.00× | 0.80 "
+        "| 10 (1) | 30.0 % | 34.21 |\n"
+        "| 3 | 0.2 | 100.0 ± 2.0 | 98.0 | 103.0 | 0.80× [0.75, 0.85] | 1.25× | 1.05× | 0.64 "
+        "| 10 (0) | 30.0 % | 34.21 |\n"
+        "| 4 | 0.3 | 100.0 ± 2.0 | 98.0 | 103.0 | 1.40× (n<6) | 1.75× | 1.50× | 0.80 "
+        "| 3 (0) | 30.0 % | 34.21 |\n"
+        "| 1 (ref) |  | 183.0 ± 4.0 | 178.0 | 190.0 |  |  |  |  | 10 (1) |  |  |\n"
+        "\nspeed-up: the median of the paired rounds' ratios");
+    expect_contains(text, "binomial order statistics of the per-round log ratios (asv's method)");
+    assert_null(strstr(text, "Relative"));
+    free(text);
+
+    json_t *root = capture_json(db, sweep);
+    json_t *results = json_object_get(root, "results");
+    json_t *m2 = json_object_get(json_array_get(results, 0), "metrics");
+    json_t *m4 = json_object_get(json_array_get(results, 2), "metrics");
+    json_t *mref = json_object_get(json_array_get(results, 3), "metrics");
+    assert_close(json_real_value(json_object_get(m2, "speedup_lo")), 1.80, 1e-12, 0);
+    assert_close(json_real_value(json_object_get(m2, "speedup_hi")), 2.04, 1e-12, 0);
+    assert_close(json_real_value(json_object_get(m2, "speedup_coverage")), 0.979, 1e-12, 0);
+    assert_close(json_real_value(json_object_get(m2, "rounds")), 10, 0, 0);
+    assert_string_equal(json_string_value(json_object_get(m2, "speedup_method")), PAIRED_METHOD);
+    assert_true(json_is_null(json_object_get(m2, "speedup_err")));     /* not written now */
+    assert_true(json_is_null(json_object_get(m4, "speedup_lo")));
+    assert_true(json_is_null(json_object_get(m4, "model_stray")));
+    assert_close(json_real_value(json_object_get(mref, "rounds_disturbed")), 1, 0, 0);
+    assert_null(json_object_get(mref, "speedup_lo"));   /* a reference has no speed-up */
+    json_decref(root);
+
+    size_t size = 0;
+    char *cause = NULL;
+    FILE *f = open_memstream(&text, &size);
+    assert_non_null(f);
+    assert_int_equal(db_print_cells(db, sweep, f, &cause), 0);
+    fclose(f);
+    expect_contains(text, "        speed-up  rounds ");
+    expect_contains(text, "  100.0 ± 2.0   1.92 [1.80,2.04]  10 (1)    30.0%");
+    expect_contains(text, "  100.0 ± 2.0   0.80 [0.75,0.85]  10 (0)");
+    expect_contains(text, "  100.0 ± 2.0         1.40 (n<6)   3 (0)");
+    expect_contains(text, "  183.0 ± 4.0                  -  10 (1)        -");
+    free(text);
+    db_close(db);
 }
 
 int
@@ -992,6 +1245,9 @@ main(void)
         cmocka_unit_test(test_export_markdown),
         cmocka_unit_test(test_show),
         cmocka_unit_test(test_identical),
+        cmocka_unit_test(test_paired_cells),
+        cmocka_unit_test(test_paired_show),
+        cmocka_unit_test(test_paired_exports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,6 +54,8 @@ assert abs(cell["flop_speedup"] - 6 * 22421504 / (22421504 + 5 * 7643136)) < 1e-
 assert abs(cell["efficiency"] - cell["speedup"] / cell["flop_speedup"]) < 1e-9, cell
 PY
 expect_rc 0 "show the cell" "$FBW" show 2 --db "$db2"
-grep -Eq '^  FLOP-modelled speed-up 2\.22 × .*efficiency [0-9.]+ \(measured / modelled\)$' \
-    "$dir/out" && pass "show: measured and modelled side by side, named" || fail "show: $(cat "$dir/out")"
+grep -Eq '^  Speed-up over the uncached reference \(run 1\):$' "$dir/out" \
+    && grep -Eq '^    FLOP-modelled \(what cache-dit calls speed-up\): 2\.22x ' "$dir/out" \
+    && grep -Eq '^    efficiency = measured / FLOP-modelled [0-9.]+' "$dir/out" \
+    && pass "show: measured and modelled side by side, named" || fail "show: $(cat "$dir/out")"
 e2e_finish

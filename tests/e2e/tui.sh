@@ -149,7 +149,7 @@ wait_for "6/6 runs 100%" "progress reaches 6/6"
 keys F4
 wait_for "sweep 'e2e' \(id 1, done\): 4 cells \+ 2 references, 6 complete" \
     "F4: the results of the sweep"
-wait_for "run +threshold +scheduler +state +median ms ± sd +speed-up +hits +PSNR dB +SSIM" \
+wait_for "run +threshold +scheduler +state +median ms ± sd +speed-up +rounds +hits +PSNR dB +SSIM" \
     "the table's columns"
 for _ in 1 2 3 4 5; do keys s; done
 wait_for "sorted by median ms ± sd" "s sorts by the next column"

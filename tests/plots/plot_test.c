@@ -9,6 +9,15 @@
  * has 2 measured repetitions with a 6-step trace whose rel-L1 values are 0.30, 0.15, 0.12,
  * 0.08, 0.05 after the first call (NaN); a call hits when its value is below the cell's
  * threshold, so threshold 0.1 hits 2 calls and 0.2 hits 4.  Images are 8x8 gradients.
+ *
+ * Wall times (ms): references 200 (simple) and 220 (karras); cells 150 - 40 ix + 10 iy, so
+ * 150, 110 (simple) and 160, 120 (karras), each from the 2 repetitions wall -/+ 2: median wall,
+ * interquartile range [wall - 1, wall + 1] (numpy's linear percentiles of two values).  Every
+ * cell's speed-up is 200 / wall, stored three ways:
+ *   simple, 0.1  paired rounds with an interval: 1.333 [1.25, 1.5], 10 rounds
+ *   simple, 0.2  paired rounds, too few for an interval: 1.818, 3 rounds, no bar
+ *   karras       stored before paired rounds, ± speedup_err: 1.25 ± 2 at 0.1, whose bar is
+ *                clamped at 0 (1.25 - 2 < 0) to [0, 3.25]; 1.667 ± 0.05 at 0.2
  */
 #include "tests/support.h"
 
@@ -69,8 +78,27 @@ study_png(int shade, size_t *size)
     return png;
 }
 
+/* The speed-up metrics of the cell at (ix, iy) with wall time wall (the file comment), into m;
+ * returns their number. */
+static size_t
+study_speedup(double wall, int ix, int iy, struct db_metric *m)
+{
+    size_t n = 0;
+    m[n++] = (struct db_metric){"speedup", 200 / wall, NULL};
+    if (iy == 1) {
+        m[n++] = (struct db_metric){"speedup_err", ix == 0 ? 2 : 0.05, NULL};
+        return n;
+    }
+    m[n++] = (struct db_metric){"rounds", ix == 0 ? 10 : 3, NULL};
+    m[n++] = (struct db_metric){"rounds_disturbed", 0, NULL};
+    m[n++] = (struct db_metric){"speedup_lo", ix == 0 ? 1.25 : NAN, NULL};
+    m[n++] = (struct db_metric){"speedup_hi", ix == 0 ? 1.5 : NAN, NULL};
+    return n;
+}
+
 static void
-study_complete(struct db *db, int64_t run, double wall, double threshold, int shade, int ref)
+study_complete(struct db *db, int64_t run, double wall, double threshold, int shade, int ref,
+               int ix, int iy)
 {
     struct trace t;
     study_trace(&t, ref ? 0 : threshold);
@@ -81,25 +109,24 @@ study_complete(struct db *db, int64_t run, double wall, double threshold, int sh
          .trace = &t},
     };
     struct stats st = {.n = 2, .mean = wall, .stddev = 2.83, .median = wall, .min = wall - 2,
-                       .max = wall + 2};
+                       .max = wall + 2, .p25 = wall - 1, .p75 = wall + 1};
     struct db_summary sums[1] = {{"wall_ms", st}};
     double hits = ref ? 0 : threshold < 0.15 ? 2 : 4;
-    struct db_metric m[] = {
+    struct db_metric m[12] = {
         {"hit_rate", hits / 6, NULL}, {"hit_rate_step", hits / 6, NULL},
-        {"speedup", 200 / wall, NULL}, {"speedup_err", 0.05, NULL},
         {"psnr", 60 - 100 * threshold, NULL}, {"ssim", 1 - threshold / 2, NULL},
         {"mae", threshold / 10, NULL},
     };
     if (study_identical && threshold < 0.15) {
-        m[4].value = INFINITY;
-        m[5].value = 1;
-        m[6].value = 0;
+        m[2].value = INFINITY;
+        m[3].value = 1;
+        m[4].value = 0;
     }
+    size_t nm = 5 + study_speedup(wall, ix, iy, m + 5);
     size_t n1, n2;
     unsigned char *img = study_png(shade, &n1), *diff = study_png(255 - shade, &n2);
     struct db_artifact art[2] = {{"image", img, n1, 8, 8}, {"diff", diff, n2, 8, 8}};
-    struct db_run_result r = {reps, 2, sums, 1, m, ref ? 0 : sizeof m / sizeof m[0], art,
-                              ref ? 1 : 2};
+    struct db_run_result r = {reps, 2, sums, 1, m, ref ? 0 : nm, art, ref ? 1 : 2};
     char *cause = NULL;
     if (db_run_start(db, run, 0, &cause) != 0 || db_run_complete(db, run, &r, &cause) != 0)
         fail_msg("completing run %lld: %s", (long long)run, cause);
@@ -144,10 +171,11 @@ study_build(void)
     static const char *const scheds[2] = {"simple", "karras"}, *const thr[2] = {"0.1", "0.2"};
     for (int iy = 0; iy < 2; iy++) {
         int64_t ref = study_run(db, sweep, -1, -1, -1, 0, "-", scheds[iy]);
-        study_complete(db, ref, 200 + 20 * iy, 0, 40, 1);
+        study_complete(db, ref, 200 + 20 * iy, 0, 40, 1, 0, iy);
         for (int ix = 0; ix < 2; ix++) {
             int64_t cell = study_run(db, sweep, 2 * iy + ix, ix, iy, ref, thr[ix], scheds[iy]);
-            study_complete(db, cell, 150 - 40 * ix + 10 * iy, atof(thr[ix]), 80 + 60 * ix, 0);
+            study_complete(db, cell, 150 - 40 * ix + 10 * iy, atof(thr[ix]), 80 + 60 * ix, 0,
+                           ix, iy);
         }
     }
     db_close(db);
@@ -277,6 +305,8 @@ render_png(enum plot_kind kind, const char *name, const char *metric, int diff)
     return script;
 }
 
+static char *slurp_dat(const char *name);
+
 /* ---- the kinds ---- */
 
 static void
@@ -312,7 +342,8 @@ test_lines(void **state)
     char *s = render_png(PLOT_LINES, "lines", NULL, 0);
     expect_contains(s, "set xlabel 'residual_diff_threshold' noenhanced");
     expect_contains(s, "'median wall time per image (ms)'");
-    expect_contains(s, "with yerrorlines");
+    expect_contains(s, "using 1:2:3:4 with yerrorlines");     /* x, y, low, high */
+    expect_contains(s, "set yrange [0:*]\n");                   /* a time axis starts at 0 */
     expect_contains(s, "title 'simple' noenhanced");
     expect_contains(s, "title 'karras' noenhanced");
     expect_contains(s, "title 'simple, uncached reference' noenhanced");
@@ -320,13 +351,15 @@ test_lines(void **state)
     free(s);
     char *dat_path = xasprintf("%s/lines.dat", test_tmpdir());
     char *dat = slurp(dat_path, NULL);
-    expect_contains(dat, "0.10000000000000001 150 2.8300000000000001 \"0.1\"\n");
-    expect_contains(dat, "0.20000000000000001 120 2.8300000000000001 \"0.2\"\n");
+    /* the median with its interquartile range [wall - 1, wall + 1], not mean ± sd */
+    expect_contains(dat, "0.10000000000000001 150 149 151 \"0.1\"\n");
+    expect_contains(dat, "0.20000000000000001 120 119 121 \"0.2\"\n");
     free(dat);
     free(dat_path);
     s = render_png(PLOT_LINES, "lines-hits", "hit_rate", 0);
     expect_contains(s, "with linespoints");
     expect_contains(s, "set yrange [0:100]");
+    assert_null(strstr(s, "[0:*]"));
     free(s);
 }
 
@@ -372,7 +405,9 @@ test_pareto(void **state)
     (void)state;
     char *s = render_png(PLOT_PARETO, "pareto", NULL, 0);
     expect_contains(s, "set xlabel 'PSNR against the reference (dB)' noenhanced");
-    expect_contains(s, "with yerrorbars");
+    expect_contains(s, "using 1:2:3:4 with yerrorbars");
+    expect_contains(s, "using 1:2:5 with labels");
+    expect_contains(s, "set yrange [0:*]\n");
     expect_contains(s, "title 'Pareto frontier'");
     expect_contains(s, "with fsteps");
     expect_contains(s, "with labels");
@@ -388,6 +423,59 @@ test_pareto(void **state)
     assert_null(strstr(front, "karras"));
     free(dat);
     free(dat_path);
+}
+
+/* The data rows "x value low high ..." of a lines or pareto .dat: every bar must hold its value
+ * and never reach below 0; returns the number of rows. */
+static size_t
+expect_bars_sane(const char *dat)
+{
+    size_t rows = 0;
+    char *copy = xstrdup(dat), *save = NULL;
+    for (char *line = strtok_r(copy, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        double x, v, lo, hi;
+        if (line[0] == '#' || sscanf(line, "%lf %lf %lf %lf", &x, &v, &lo, &hi) != 4)
+            continue;           /* comments; a reference's line (x value) has no bar */
+        if (!(lo >= 0 && lo <= v && v <= hi))
+            fail_msg("a bar [%g, %g] around %g in: %s", lo, hi, v, line);
+        rows++;
+    }
+    free(copy);
+    return rows;
+}
+
+/* The speed-up's bars: the interval where paired rounds gave one, none with too few rounds, the
+ * old ± clamped at 0; and time bars the interquartile range. */
+static void
+test_bars(void **state)
+{
+    (void)state;
+    char *s = render_png(PLOT_LINES, "bars", "speedup", 0);
+    expect_contains(s, "using 1:2:3:4 with yerrorlines");
+    expect_contains(s, "set yrange [0:*]\n");
+    free(s);
+    char *dat = slurp_dat("bars");
+    /* simple, 0.1: 200 / 150 with its interval [1.25, 1.5], asymmetric around it */
+    expect_contains(dat, "0.10000000000000001 1.3333333333333333 1.25 1.5 \"0.1\"\n");
+    /* simple, 0.2: 3 rounds, no interval: no bar (200 / 110) */
+    expect_contains(dat, "0.20000000000000001 1.8181818181818181 1.8181818181818181 "
+                         "1.8181818181818181 \"0.2\"\n");
+    /* karras, 0.1, stored before rounds: 1.25 ± 2 would reach -0.75, clamped at 0 */
+    expect_contains(dat, "0.10000000000000001 1.25 0 3.25 \"0.1\"\n");
+    assert_int_equal(expect_bars_sane(dat), 4);
+    free(dat);
+    s = render_png(PLOT_PARETO, "bars-pareto", NULL, 0);
+    free(s);
+    dat = slurp_dat("bars-pareto");
+    expect_contains(dat, "50 1.25 0 3.25 \"0.1, karras\"\n");
+    assert_int_equal(expect_bars_sane(dat), 6);     /* 4 cells, 2 on the frontier */
+    free(dat);
+    s = render_png(PLOT_LINES, "bars-wall", "wall_ms", 0);
+    free(s);
+    dat = slurp_dat("bars-wall");
+    assert_int_equal(expect_bars_sane(dat), 4);     /* the reference lines have no bar */
+    free(dat);
 }
 
 static void
@@ -532,7 +620,7 @@ test_identical(void **state)
     expect_contains(s, "set xtics add ('identical' 41)\n");
     free(s);
     char *dat = slurp_dat("id-pareto");
-    expect_contains(dat, "41 1.3333333333333333 0.050000000000000003 \"0.1, simple\"\n");
+    expect_contains(dat, "41 1.3333333333333333 1.25 1.5 \"0.1, simple\"\n");
     const char *front = strstr(dat, "# the Pareto frontier\n");
     assert_non_null(front);
     expect_contains(front, "\"0.1, simple\"\n");    /* identical and fastest of the two */
@@ -542,7 +630,7 @@ test_identical(void **state)
     expect_contains(s, "set ytics add ('identical' 41)\n");
     free(s);
     dat = slurp_dat("id-lines");
-    expect_contains(dat, "0.10000000000000001 41 0 \"0.1\"\n");
+    expect_contains(dat, "0.10000000000000001 41 41 41 \"0.1\"\n");     /* no bar */
     assert_null(strstr(dat, "inf"));
     free(dat);
     s = render_png(PLOT_HEATMAP, "id-heatmap", "psnr", 0);
@@ -682,6 +770,7 @@ main(void)
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_heatmap),
         cmocka_unit_test(test_pareto),
+        cmocka_unit_test(test_bars),
         cmocka_unit_test(test_trace),
         cmocka_unit_test(test_trace_runs_by_sigma),
         cmocka_unit_test(test_svg),
