@@ -948,14 +948,15 @@ runner_summarise(struct runner *rn, const struct runner_out *o, int reference)
     char note[32] = "";
     if (disturbed > 0)
         snprintf(note, sizeof note, ", %.0f disturbed", disturbed);
-    int n = snprintf(rn->detail, sizeof rn->detail, "median %.1f ms (%.0f rounds%s)",
-                     w->median, runner_metric_value(o, "rounds"), note);
+    const double rounds = runner_metric_value(o, "rounds");
+    int n = snprintf(rn->detail, sizeof rn->detail, "median %.1f ms (%.0f round%s%s)",
+                     w->median, rounds, rounds == 1 ? "" : "s", note);
     if (reference || n < 0 || (size_t)n >= sizeof rn->detail)
         return;
     char psnr[40] = "image identical to the reference";
     if (!metrics_identical(runner_metric_value(o, "psnr")))
         snprintf(psnr, sizeof psnr, "PSNR %.1f dB", runner_metric_value(o, "psnr"));
-    char interval[48] = "no 95% interval (too few rounds)";
+    char interval[48] = "(no 95% interval: too few rounds)";
     if (!isnan(runner_metric_value(o, "speedup_lo")))
         snprintf(interval, sizeof interval, "[%.2f, %.2f]",
                  runner_metric_value(o, "speedup_lo"), runner_metric_value(o, "speedup_hi"));

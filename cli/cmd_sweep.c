@@ -22,6 +22,7 @@
 #include "util/err.h"
 #include "util/lockfile.h"
 #include "util/stats.h"
+#include "util/usage.h"
 
 enum {
     SWEEP_OPT_X, SWEEP_OPT_Y, SWEEP_OPT_Z, SWEEP_OPT_REPEAT, SWEEP_OPT_WARMUP, SWEEP_OPT_BUDGET, SWEEP_OPT_REDO,
@@ -48,7 +49,9 @@ static const struct cli_option sweep_options[] = {
      "the sweep's name in the store (default: from the spec's hash)"},
     {"dry-run", NULL, SWEEP_OPT_DRY, 0,
      "print the axes, cells, generations and estimated time; run nothing"},
-    {"threads", "N", SWEEP_OPT_THREADS, 0, "ATen intra-op threads (recorded with the results)"},
+    {"threads", "N|auto", SWEEP_OPT_THREADS, 0,
+     "ATen intra-op threads, recorded with the results (auto: the\n"
+     "CPUs no other task is running on at the start)"},
     {"device", "cpu|cuda", SWEEP_OPT_DEVICE, 0, "where the model runs"},
     {"quiet", NULL, SWEEP_OPT_QUIET, 0, "no progress line"},
     {"progress-fd", "N", SWEEP_OPT_PROGRESS_FD, 0,
@@ -74,10 +77,12 @@ sweep_knob_options(struct cli_option *out, size_t cap)
     return n;
 }
 
+#define SWEEP_THREADS_AUTO -1
+
 struct sweep_opts {
     struct sweep_spec spec;
     const char *db, *name, *file;
-    int dry, threads, quiet;
+    int dry, threads, quiet;        /* threads: SWEEP_THREADS_AUTO or a count */
     int progress_fd;                /* > 0: JSON Lines progress for the TUI */
     int repeat, warmup;             /* -1: from the file or the default */
     double budget_s;                /* -1: likewise */
@@ -102,7 +107,12 @@ sweep_option(void *ctx, int id, const char *flag, const char *v)
     case SWEEP_OPT_DB: o->db = v; return 0;
     case SWEEP_OPT_NAME: o->name = v; return 0;
     case SWEEP_OPT_DRY: o->dry = 1; return 0;
-    case SWEEP_OPT_THREADS: return cli_int(flag, v, 0, 1024, &o->threads);
+    case SWEEP_OPT_THREADS:
+        if (strcmp(v, "auto") == 0) {
+            o->threads = SWEEP_THREADS_AUTO;
+            return 0;
+        }
+        return cli_int(flag, v, 1, 1024, &o->threads);
     case SWEEP_OPT_DEVICE: return cli_device(flag, v, &o->device);
     case SWEEP_OPT_QUIET: o->quiet = 1; return 0;
     case SWEEP_OPT_PROGRESS_FD: return cli_int(flag, v, 3, 1023, &o->progress_fd);
@@ -439,12 +449,34 @@ sweep_needs_default(const struct sweep_spec *s)
     return s->fixed[SWEEP_KNOB_MODEL].text[0] == '\0';
 }
 
+/*
+ * --threads auto (the default): as many ATen threads as CPUs are idle at the start, at most
+ * libtorch's own default.  A parallel op waits for its slowest thread, so a thread that shares
+ * a CPU with another task stalls every op: measured here with one core busy, a 20-step
+ * generation took 3.1-5.0 s with 2 threads and 0.24-0.26 s with 1.  Decided once per sweep, so
+ * every round of every group runs with the same threads (recorded in the environment).
+ */
+static void
+sweep_threads(struct app *app, const struct sweep_opts *o)
+{
+    if (o->threads != SWEEP_THREADS_AUTO) {
+        cli_set_threads(app, o->threads);
+        return;
+    }
+    const int most = tensor_threads(0), idle = usage_idle_cpus();
+    cli_set_threads(app, idle < most ? idle : most);
+    if (idle < most && !o->quiet)
+        fprintf(stderr, "fbw sweep: other tasks are running: %d ATen thread%s instead of %d "
+                "(--threads N to choose)\n", app->threads, app->threads == 1 ? "" : "s",
+                most);
+}
+
 static int
 cmd_sweep(int argc, char **argv, struct app *app)
 {
     struct sweep_opts o = {.db = DB_DEFAULT_PATH, .device = TENSOR_CPU, .repeat = -1,
                            .warmup = -1, .budget_s = -1,
-                           .redo_disturbed = -1};
+                           .redo_disturbed = -1, .threads = SWEEP_THREADS_AUTO};
     sweep_spec_init(&o.spec);
     char *model = NULL, *cause = NULL;
     int argi, rc = cli_parse(&cmd_sweep_entry, argc, argv, sweep_option, &o, &argi);
@@ -457,7 +489,7 @@ cmd_sweep(int argc, char **argv, struct app *app)
         rc = cli_fail("no model given (--model or a model axis): %s", cause);
         goto out;
     }
-    cli_set_threads(app, o.threads);
+    sweep_threads(app, &o);
     struct runner_params rp = {
         .spec = &o.spec, .name = o.name, .default_model = model, .device = o.device,
         .threads = app->threads,

@@ -30,7 +30,7 @@ struct plot_kind_entry {
 static const struct plot_kind_entry plot_kinds[] = {
     [PLOT_GRID] = {"grid", "the XY image grid, each cell annotated with time, speed-up, hits "
                            "and PSNR", plot_grid_write},
-    [PLOT_LINES] = {"lines", "a metric against X, one series per Y value, with error bars",
+    [PLOT_LINES] = {"lines", "a metric against X, one series per Y value, with interval bars",
                     plot_lines_write},
     [PLOT_HEATMAP] = {"heatmap", "a metric over X x Y with the values in the cells",
                       plot_heatmap_write},

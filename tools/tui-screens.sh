@@ -79,7 +79,7 @@ wait_for "sweep 'starter' running"
 # a cached cell in its measured generations, with a few finished runs above it
 for ((i = 0; i < 3000; i++)); do
     s=$(screen)
-    grep -qE '^ cell  threshold=0\.(1|2) ' <<<"$s" && grep -qE 'measure [0-9]/[0-9]  step (1[6-9]|2[0-9])/30' <<<"$s" \
+    grep -qE '^ cell  threshold=0\.(1|2) ' <<<"$s" && grep -qE 'round [0-9]+/[0-9]+  step (1[6-9]|2[0-9])/30' <<<"$s" \
         && break
     sleep 0.1
 done

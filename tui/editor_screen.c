@@ -33,7 +33,7 @@ static const struct { int field; const char *text; } tui_editor_starter_fields[]
     {TUI_EDITOR_F_NAME, "starter"},
     {TUI_EDITOR_F_AXIS + SWEEP_X, "threshold=0.05, 0.1, 0.2"},
     {TUI_EDITOR_F_AXIS + SWEEP_Y, "scheduler=simple,karras"},
-    {TUI_EDITOR_F_REPEAT, "2"},
+    {TUI_EDITOR_F_REPEAT, "10"},        /* the default: enough rounds for a 95% interval */
     {TUI_EDITOR_F_KNOB + SWEEP_KNOB_STEPS, "30"},
     {TUI_EDITOR_F_KNOB + SWEEP_KNOB_CFG, "3"},
 };

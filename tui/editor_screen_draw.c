@@ -251,8 +251,10 @@ tui_editor_preview_counts(struct tui *t, struct tui_editor_pen *pen)
     tui_editor_putf(pen, TUI_ROLE_VALUE, "%zu cell%s + %zu uncached reference%s = %zu runs",
                     e->cells, e->cells == 1 ? "" : "s", e->refs, e->refs == 1 ? "" : "s",
                     e->cells + e->refs);
-    tui_editor_putf(pen, TUI_ROLE_NORMAL, "runs: 1 first + %d warm-up + %d measured each",
-                    e->spec.warmup, e->spec.repeat);
+    /* Under 6 rounds the speed-up has no 95% interval (util/stats.h). */
+    tui_editor_putf(pen, TUI_ROLE_NORMAL, "1 first + %d warm-up, then %d round%s%s",
+                    e->spec.warmup, e->spec.repeat, e->spec.repeat == 1 ? "" : "s",
+                    e->spec.repeat < 6 ? " (n<6: no CI)" : "");
     tui_editor_putf(pen, TUI_ROLE_NORMAL, "model calls: %.0f at most (hits make cells cheaper)",
                     e->calls);
     if (e->job.started) {

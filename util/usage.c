@@ -5,8 +5,11 @@
 #include "util/usage.h"
 
 #include <math.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "util/clock.h"
 #include "util/err.h"
@@ -44,6 +47,43 @@ usage_loadavg(void)
 {
     double l[1];
     return getloadavg(l, 1) == 1 ? l[0] : NAN;
+}
+
+int
+usage_parse_runnable(const char *loadavg)
+{
+    double l1, l5, l15;
+    int runnable, total;
+    if (sscanf(loadavg, "%lf %lf %lf %d/%d", &l1, &l5, &l15, &runnable, &total) != 5 ||
+        runnable < 0 || total < runnable)
+        return -1;
+    return runnable;
+}
+
+int
+usage_idle_cpus(void)
+{
+    cpu_set_t set;
+    int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+    int least = -1;
+    for (int i = 0; i < 5; i++) {
+        char line[128] = "";
+        FILE *f = fopen("/proc/loadavg", "r");
+        if (f != NULL) {
+            if (fgets(line, sizeof line, f) == NULL)
+                line[0] = '\0';
+            fclose(f);
+        }
+        int r = usage_parse_runnable(line);
+        if (r >= 0 && (least < 0 || r < least))
+            least = r;
+        if (i < 4)
+            nanosleep(&(struct timespec){0, 20000000}, NULL);
+    }
+    if (least < 0)
+        return cpus;
+    int others = least > 0 ? least - 1 : 0;      /* the reading counts this process */
+    return cpus - others >= 1 ? cpus - others : 1;
 }
 
 /* The median of v[0 .. n) (stats' definition), 0 when n is 0. */

@@ -39,6 +39,18 @@ void usage_now(struct usage *u);
 void usage_diff(const struct usage *a, const struct usage *b, struct usage *out);
 /* The 1-minute load average, or NAN when the system does not say. */
 double usage_loadavg(void);
+/*
+ * The runnable count of a /proc/loadavg line ("0.52 0.58 0.59 3/467 12345": 3, the scheduling
+ * entities running or ready to run now, the reader included), or -1 when the text is not one.
+ */
+int usage_parse_runnable(const char *loadavg);
+/*
+ * How many of this process's CPUs are idle now: the CPUs it may run on minus the other
+ * runnable tasks, the least of 5 readings of /proc/loadavg 20 ms apart (a task that only
+ * passes by is not counted); at least 1.  Without /proc/loadavg: every CPU.
+ */
+int usage_idle_cpus(void);
+
 /* Applies the rule above to n generations: flags[i] = 1 when generation i is disturbed.
  * Returns how many are. */
 size_t usage_flag_disturbed(const struct usage *u, size_t n, int *flags);

@@ -12,15 +12,16 @@ set label 9002 'compile=none; repeat 3, warmup 1' at character 1, character 1 le
 set bmargin 7
 set xlabel 'residual_diff_threshold' noenhanced
 set ylabel 'median wall time per image (ms)' noenhanced
-set offsets graph 0.04, graph 0.04, graph 0.08, graph 0.08
+set yrange [0:*]
+set offsets graph 0.04, graph 0.04, graph 0.08, 0
 set border 3
 set tics nomirror
 set grid ytics lc rgb '#dddddd'
 set key outside right top noenhanced title 'scheduler'
 plot \
-  'lines-time.dat' index 0 using 1:2:3 with yerrorlines lw 2 pt 7 ps 1 lc rgb '#0072b2' title 'simple' noenhanced, \
+  'lines-time.dat' index 0 using 1:2:3:4 with yerrorlines lw 2 pt 7 ps 1 lc rgb '#0072b2' title 'simple' noenhanced, \
   'lines-time.dat' index 1 using 1:2 with lines dt 2 lw 1 lc rgb '#0072b2' title 'simple, uncached reference' noenhanced, \
-  'lines-time.dat' index 2 using 1:2:3 with yerrorlines lw 2 pt 7 ps 1 lc rgb '#d55e00' title 'karras' noenhanced, \
+  'lines-time.dat' index 2 using 1:2:3:4 with yerrorlines lw 2 pt 7 ps 1 lc rgb '#d55e00' title 'karras' noenhanced, \
   'lines-time.dat' index 3 using 1:2 with lines dt 2 lw 1 lc rgb '#d55e00' title 'karras, uncached reference' noenhanced, \
-  'lines-time.dat' index 4 using 1:2:3 with yerrorlines lw 2 pt 7 ps 1 lc rgb '#009e73' title 'normal' noenhanced, \
+  'lines-time.dat' index 4 using 1:2:3:4 with yerrorlines lw 2 pt 7 ps 1 lc rgb '#009e73' title 'normal' noenhanced, \
   'lines-time.dat' index 5 using 1:2 with lines dt 2 lw 1 lc rgb '#009e73' title 'normal, uncached reference' noenhanced

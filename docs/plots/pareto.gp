@@ -12,15 +12,18 @@ set label 9002 'compile=none; repeat 3, warmup 1' at character 1, character 1 le
 set bmargin 7
 set xlabel 'PSNR against the reference (dB)' noenhanced
 set ylabel 'speed-up over the uncached reference (x)' noenhanced
-set offsets graph 0.06, graph 0.22, graph 0.1, graph 0.1
+set yrange [0:*]
+set xtics 20, 5, 60
+set xtics add ('identical' 65)
+set offsets graph 0.06, graph 0.22, graph 0.1, 0
 set border 3
 set tics nomirror
 set grid lc rgb '#e4e4e4'
 set key outside right top noenhanced title 'scheduler'
 plot \
-  'pareto.dat' index 0 using 1:2:3 with yerrorbars pt 7 ps 1.2 lc rgb '#0072b2' title 'simple' noenhanced, \
-  'pareto.dat' index 1 using 1:2:3 with yerrorbars pt 7 ps 1.2 lc rgb '#d55e00' title 'karras' noenhanced, \
-  'pareto.dat' index 2 using 1:2:3 with yerrorbars pt 7 ps 1.2 lc rgb '#009e73' title 'normal' noenhanced, \
+  'pareto.dat' index 0 using 1:2:3:4 with yerrorbars pt 7 ps 1.2 lc rgb '#0072b2' title 'simple' noenhanced, \
+  'pareto.dat' index 1 using 1:2:3:4 with yerrorbars pt 7 ps 1.2 lc rgb '#d55e00' title 'karras' noenhanced, \
+  'pareto.dat' index 2 using 1:2:3:4 with yerrorbars pt 7 ps 1.2 lc rgb '#009e73' title 'normal' noenhanced, \
   'pareto.dat' index 3 using 1:2 with fsteps lw 2 dt 2 lc rgb '#444444' title 'Pareto frontier' noenhanced, \
-  'pareto.dat' index 3 using 1:2:4 with labels left offset 1,0.6 noenhanced font ',9' tc rgb '#222222' notitle, \
+  'pareto.dat' index 3 using 1:2:5 with labels left offset 1,0.6 noenhanced font ',9' tc rgb '#222222' notitle, \
   1 with lines dt 3 lc rgb '#999999' title 'no gain (1x)' noenhanced

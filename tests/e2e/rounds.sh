@@ -109,6 +109,25 @@ expect_rc 0 "5 rounds: no interval" "$FBW" sweep --model "$model" --x 'threshold
 check "$dir/five.db" 5 >"$dir/py" 2>&1 && pass "5 rounds: no 95% interval stored, and none made up" \
     || fail "5 rounds: $(cat "$dir/py")"
 
+# ---- threads follow the idle CPUs ------------------------------------------------------------------
+# With every CPU but one kept busy, --threads auto (the default) runs one ATen thread, says so and
+# records it; --threads 2 is obeyed as given.
+cpus=$(nproc)
+busy=()
+for _ in $(seq $((cpus - 1))); do ( while :; do :; done ) & busy+=($!); done
+expect_rc 0 "a sweep beside $((cpus - 1)) busy loop(s)" "$FBW" sweep --model "$model" --x threshold=0.1 \
+    --steps 4 --repeat 1 --warmup 0 --db "$dir/t.db" --name t
+[ "$cpus" -lt 2 ] || grep_err "other tasks are running: 1 ATen thread instead of $cpus" "auto says so"
+expect_rc 0 "--threads $cpus beside them" "$FBW" sweep --model "$model" --x threshold=0.1 \
+    --steps 4 --repeat 1 --warmup 0 --db "$dir/t2.db" --name t2 --threads "$cpus"
+kill "${busy[@]}"
+wait "${busy[@]}" 2>/dev/null
+env_threads() { q "$1" "SELECT json_extract(json, '$.threads') FROM env"; }
+[ "$(env_threads "$dir/t.db")" = 1 ] && pass "auto: 1 thread on record" \
+    || fail "auto threads: $(env_threads "$dir/t.db")"
+[ "$(env_threads "$dir/t2.db")" = "$cpus" ] && pass "an explicit --threads is kept" \
+    || fail "explicit threads: $(env_threads "$dir/t2.db")"
+
 # ---- stop and kill mid-group ---------------------------------------------------------------------
 long=("$FBW" sweep --model models/default.safetensors --x 'threshold=0.05, 0.2' --steps 20
       --repeat 12 --warmup 1 --name long --quiet)

@@ -10,7 +10,7 @@
 # Every session runs on the default model, the repository's models/default.safetensors
 # (32x32 images), given with --model as an absolute path: the TUI runs in a scratch
 # directory, and the path must not depend on where the binary under test lies.  The 2x2
-# sweep is kept short: 6 steps, 1 first + 0 warm-up + 3 measured generations a run, a few
+# sweep is kept short: 6 steps, 1 first + 0 warm-up generations a run and 3 rounds, a few
 # seconds in all.  The starter sweep of the later sessions (30 steps) is only cancelled and
 # stopped, so its length just keeps it running while the keys are pressed.  Every wait
 # allows a loaded 2-core machine ample time; a passing run takes well under a minute.
@@ -111,7 +111,7 @@ for _ in 1 2 3 4; do keys Down; done            # cfg seed class model
 keys C-u; text "$root/models/defa"; keys Tab
 wait_for "model +$model( |$)" "Tab completes a model file (the default model)"
 wait_for "4 cells \+ 2 uncached references = 6 runs" "2x2 sweep: 4 cells and 2 shared references"
-wait_for "runs: 1 first \+ 0 warm-up \+ 3 measured each" "repetitions as typed"
+wait_for "1 first \+ 0 warm-up, then 3 rounds \(n<6: no CI\)" "rounds as typed, and what too few means"
 wait_for "the same on the command line" "the equivalent command line"
 wait_for "fbw sweep --x 'threshold=0," "the command line has the axes"
 keys F7
@@ -131,7 +131,7 @@ EOF
 keys F6
 wait_for "sweep 'e2e' running" "F6 runs the sweep in the background"
 wait_for "/6 runs .*ETA" "overall progress with an ETA"
-wait_for "(measure|compile) [0-9]/[0-9]  step [0-9]+/6" "the current generation's phase and step"
+wait_for "(round|compile) [0-9]+/[0-9]+  step [0-9]+/6" "the current generation's phase (a round) and step"
 wait_for "rel-L1 per model call" "the per-call strip"
 wait_for "\[[1-5]/6\] .*complete" "finished runs are listed"
 keys F6

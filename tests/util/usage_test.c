@@ -88,6 +88,20 @@ test_counters(void **state)
     assert_true(isnan(l) || l >= 0);
 }
 
+/* /proc/loadavg's fourth field, per proc_loadavg(5): runnable/total scheduling entities. */
+static void
+test_runnable(void **state)
+{
+    (void)state;
+    assert_int_equal(usage_parse_runnable("0.52 0.58 0.59 3/467 12345\n"), 3);
+    assert_int_equal(usage_parse_runnable("12.00 8.50 4.25 17/2048 99"), 17);
+    assert_int_equal(usage_parse_runnable(""), -1);
+    assert_int_equal(usage_parse_runnable("0.52 0.58 0.59"), -1);
+    assert_int_equal(usage_parse_runnable("0.52 0.58 0.59 9/3 1"), -1);    /* more than all */
+    const int idle = usage_idle_cpus();
+    assert_true(idle >= 1);
+}
+
 int
 main(void)
 {
@@ -97,6 +111,7 @@ main(void)
         cmocka_unit_test(test_preemption_burst_is_flagged),
         cmocka_unit_test(test_short_generations_skip_the_cpu_test),
         cmocka_unit_test(test_counters),
+        cmocka_unit_test(test_runnable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
