@@ -678,6 +678,8 @@ struct runner_rounds {
     size_t n;
     int *flags;                 /* per generation: disturbed by util/usage.h's rule */
     int *round_disturbed;       /* per generation: its round has a disturbed generation */
+    double ref_call_ms;         /* the reference's median model call (t_full) */
+    double ref_outside_ms;      /* the reference's median time outside its calls */
 };
 
 static void
@@ -810,16 +812,15 @@ static int
 runner_time_speedup(struct runner *rn, const struct runner_group *g, const struct runner_rounds *r,
                     const struct runner_member *cell, double *out, char **cause)
 {
-    const struct runner_member *ref = &g->m[0];
-    double t_full, t_miss, t_hit;
-    if (runner_call_median(rn, g, ref->run_id, 0, &t_full, cause) < 0 ||
-        runner_call_median(rn, g, cell->run_id, 0, &t_miss, cause) < 0 ||
+    const double t_full = r->ref_call_ms;
+    double t_miss, t_hit;
+    if (runner_call_median(rn, g, cell->run_id, 0, &t_miss, cause) < 0 ||
         runner_call_median(rn, g, cell->run_id, 1, &t_hit, cause) < 0)
         return -1;
-    const double calls = (double)ref->last.trace.count;
+    const double calls = (double)g->m[0].last.trace.count;
     const double hits = (double)trace_hits(&cell->last.trace);
     const double full = (double)cell->last.trace.count - hits;
-    const double o_ref = runner_outside_ms(r, ref->run_id) / t_full;
+    const double o_ref = r->ref_outside_ms / t_full;
     const double o_cell = runner_outside_ms(r, cell->run_id) / t_full;
     const double denom = o_cell + (full > 0 ? t_miss / t_full * full : 0) +
                          (hits > 0 ? t_hit / t_full * hits : 0);
@@ -973,10 +974,13 @@ runner_group_complete(struct runner *rn, struct runner_group *g, char **cause)
 {
     double t_over = clock_now(), load_end = usage_loadavg();
     struct runner_rounds r;
-    if (runner_rounds_read(rn, g, &r, cause) < 0) {
+    /* The reference's costs are the time model's unit, the same for every cell. */
+    if (runner_rounds_read(rn, g, &r, cause) < 0 ||
+        runner_call_median(rn, g, g->m[0].run_id, 0, &r.ref_call_ms, cause) < 0) {
         runner_rounds_release(&r);
         return -1;
     }
+    r.ref_outside_ms = runner_outside_ms(&r, g->m[0].run_id);
     struct runner_out *outs = xcalloc(g->n, sizeof *outs);
     int rc = db_batch_begin(rn->db, cause);
     for (size_t i = 0; rc == 0 && i < g->n; i++) {

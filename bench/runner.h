@@ -2,23 +2,22 @@
  * runner.h - runs a sweep: every cell measured properly, compared with its uncached reference,
  * and stored as it completes.
  *
- * For each cell, in the spec's run order (the costliest axis outermost), the runner makes sure
- * the cell's reference exists: the uncached generation with the same model, dtype, seed, class,
- * sampler, scheduler, steps and cfg, computed once and shared by every cell that differs only
- * in cache knobs.  References and cells are measured the same way:
+ * Cells that differ only in cache knobs (and compile mode) share a reference: the uncached
+ * generation with the same model, dtype, seed, class, sampler, scheduler, steps and cfg.  A
+ * reference and its cells form a group, measured together in rounds (shared/reference/
+ * timing.md 2; bench/runner.c says how):
  *
- *   compile   the first generation, timed on its own (compile mode "none": the first run's
- *             latency, kept out of the statistics)
- *   warmup    W generations, discarded from the statistics but stored
- *   measure   R generations (or more, until budget_s has passed), each timed as a whole and
- *             per model call
+ *   round 0   each member's compile (its first generation, timed on its own) and W warm-ups
+ *   1 .. R    every member once per round, in an order shuffled from a stored seed; more
+ *             rounds while budget_s lasts, and replacements for disturbed rounds when asked
  *
- * Every measured generation must reproduce the first bit for bit (same seed, same settings);
- * a run that does not is recorded with result "nondeterministic" = 1 and a warning.
+ * A cell's speed-up is the median of its per-round ratios to the reference, with a
+ * distribution-free 95% interval.  Every measured generation must reproduce the member's
+ * first bit for bit; a run that does not is recorded with result "nondeterministic" = 1.
  *
- * A run's samples, trace, statistics, diff figures and images are written in one transaction
- * when it finishes, so Ctrl-C (should_stop) or a crash loses at most the run in flight, which a
- * later runner_run of the same spec retries; complete runs are never recomputed.
+ * Every generation is committed as it finishes, so Ctrl-C (should_stop) or a crash loses at
+ * most the generation in flight; a later runner_run of the same spec continues each group from
+ * its complete rounds, and complete runs are never recomputed.
  *
  * Ownership: the runner borrows the store and the spec; runner_report is caller storage.
  */
@@ -37,7 +36,7 @@ struct runner_progress {
     const struct sweep_cell *cell;  /* the cell being worked on (a reference: its first cell) */
     int reference;                  /* 1 while measuring the cell's reference */
     enum db_phase phase;            /* compile (the first generation), warm-up or measure */
-    int rep, reps;                  /* generation within the phase */
+    int rep, reps;                  /* generation within the phase; measure: round, rounds */
     int step, steps;                /* sampler step within the generation */
     double elapsed_s, eta_s;        /* eta_s < 0 while unknown */
     long run_number;                /* the cell's number, -1 for references */

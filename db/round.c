@@ -34,33 +34,27 @@ db_round_begin(struct db *db, const struct db_round_plan *plan, int64_t *round_i
                char **cause)
 {
     char *text = db_round_plan_text(plan->order, plan->n);
-    /* The seed is 64 bits; SQLite integers are signed, so it is stored as its two's
-     * complement and read back the same way. */
-    const struct db_arg args[] = {
-        DB_INT(plan->sweep_id), DB_INT(plan->ref_id), DB_INT(plan->k), DB_INT(plan->session),
-        DB_INT((int64_t)plan->seed), DB_TEXT(text), DB_INT(db_now_ms()),
-    };
-    int ret = -1;
-    if (db_begin(db, cause) != 0)
-        goto out;
-    int ok = db_write(db, "INSERT INTO round(sweep_id, ref_id, k, session, seed, plan,"
-                      " started_ms) VALUES(?, ?, ?, ?, ?, ?, ?)", args, DB_NARGS(args),
-                      "cannot store a round", NULL, cause) == 0;
-    if (ok) {
-        *round_id = sqlite3_last_insert_rowid(db->sql);
-        sqlite3_stmt *up = NULL;
-        ok = db_prepare(db, "UPDATE round SET load_start = ? WHERE id = ?", &up, cause) == 0;
-        if (ok) {
-            db_bind_double(up, 1, plan->load_start);
-            sqlite3_bind_int64(up, 2, *round_id);
-            ok = db_step_done(db, up, "cannot store a round", cause) == 0;
-        }
-        sqlite3_finalize(up);
+    sqlite3_stmt *st = NULL;
+    int rc = db_prepare(db, "INSERT INTO round(sweep_id, ref_id, k, session, seed, plan,"
+                        " load_start, started_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?)", &st, cause);
+    if (rc == 0) {
+        sqlite3_bind_int64(st, 1, plan->sweep_id);
+        sqlite3_bind_int64(st, 2, plan->ref_id);
+        sqlite3_bind_int(st, 3, plan->k);
+        sqlite3_bind_int64(st, 4, plan->session);
+        /* The seed is 64 bits; SQLite integers are signed, so it is stored as its two's
+         * complement and read back the same way. */
+        sqlite3_bind_int64(st, 5, (int64_t)plan->seed);
+        db_bind_text(st, 6, text);
+        db_bind_double(st, 7, plan->load_start);
+        sqlite3_bind_int64(st, 8, db_now_ms());
+        rc = db_step_done(db, st, "cannot store a round", cause);
+        if (rc == 0)
+            *round_id = sqlite3_last_insert_rowid(db->sql);
     }
-    ret = db_end(db, ok, cause);
-out:
+    sqlite3_finalize(st);
     free(text);
-    return ret;
+    return rc;
 }
 
 int
